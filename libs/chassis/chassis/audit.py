@@ -1,0 +1,66 @@
+"""Audit log API: operators query who did what (the writes go through ``UnitOfWork.audit``)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from chassis.pagination import SelectPage, close_request_session
+from chassis.permissions import operator_read
+from chassis.tables import audit_log
+
+
+class AuditEntrySchema(ma.Schema):
+    id = ma.fields.Integer()
+    occurred_at = ma.fields.DateTime()
+    actor = ma.fields.String()
+    actor_roles = ma.fields.String()
+    action = ma.fields.String()
+    target_type = ma.fields.String()
+    target_id = ma.fields.String()
+    before = ma.fields.Raw(allow_none=True)
+    after = ma.fields.Raw(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    request_id = ma.fields.String(allow_none=True)
+
+
+class AuditQuerySchema(ma.Schema):
+    action = ma.fields.String()
+    actor = ma.fields.String()
+    target_type = ma.fields.String()
+    target_id = ma.fields.String()
+    since = ma.fields.AwareDateTime(default_timezone=None)
+    until = ma.fields.AwareDateTime(default_timezone=None)
+
+
+def audit_query(filters: dict):
+    """Newest first, narrowed by the given filters."""
+    query = select(audit_log).order_by(audit_log.c.id.desc())
+    for name in ("action", "actor", "target_type", "target_id"):
+        if name in filters:
+            query = query.where(audit_log.c[name] == filters[name])
+    if "since" in filters:
+        query = query.where(audit_log.c.occurred_at >= filters["since"])
+    if "until" in filters:
+        query = query.where(audit_log.c.occurred_at < filters["until"])
+    return query
+
+
+def audit_blueprint(definition) -> Blueprint:
+    blueprint = Blueprint(f"{definition.name}_audit", __name__, url_prefix=f"/api/v1/{definition.name}/audit",
+                          description="Who changed what in this service (operators only).")
+    blueprint.teardown_request(close_request_session)
+
+    @blueprint.route("")
+    class AuditLog(MethodView):
+        @operator_read()
+        @blueprint.arguments(AuditQuerySchema, location="query")
+        @blueprint.response(200, AuditEntrySchema(many=True))
+        @blueprint.paginate(SelectPage)
+        @blueprint.doc(security=[{"bearerAuth": []}])
+        def get(self, filters):
+            """List audit entries, newest first."""
+            return audit_query(filters)
+
+    return blueprint

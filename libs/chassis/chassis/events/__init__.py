@@ -1,0 +1,1 @@
+"""Event plumbing: broker connections, topology, publishing and consuming."""

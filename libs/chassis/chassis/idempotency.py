@@ -1,0 +1,147 @@
+"""Idempotency keys for POSTs that create money or orders (contract in DESIGN.md).
+
+Per (caller, key): the first request's fingerprint and response are stored;
+the same key with the same request replays that response, with another
+request answers 422, while the first is still running answers 409. Keys live
+``idempotency_retention_hours`` (24 h by default). The key is reserved in its
+own short transaction before the handler runs, so concurrent retries see it.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from datetime import timedelta
+from typing import Any, Callable
+
+from flask import Response, make_response, request
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from chassis.errors import Problem
+from chassis.events.envelope import utcnow
+from chassis.tables import idempotency_keys
+
+HEADER = "Idempotency-Key"
+IN_FLIGHT_LOCK = timedelta(seconds=60)
+REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
+MAX_KEY_LENGTH = 200
+
+
+def fingerprint() -> str:
+    """What makes two requests 'the same': method, path, query and body."""
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode() + b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def idempotent(*, required: bool = True) -> Callable:
+    """Decorate a view (outermost, after auth) to honour ``Idempotency-Key``."""
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            key = request.headers.get(HEADER)
+            if not key:
+                if required:
+                    raise Problem(400, "idempotency-key-missing", f"the {HEADER} header is required for this request")
+                return make_response(view(*args, **kwargs))
+            if len(key) > MAX_KEY_LENGTH:
+                raise Problem(400, "idempotency-key-invalid", f"{HEADER} is longer than {MAX_KEY_LENGTH} characters")
+            return _run_once(_caller(), key, lambda: make_response(view(*args, **kwargs)))
+        return wrapper
+    return decorate
+
+
+def _caller() -> str:
+    from chassis.context import principal
+    who = principal()
+    return f"{who.client_id}:{who.subject}" if who else f"anonymous:{request.remote_addr}"
+
+
+def _sessions():
+    from chassis.app import runtime
+    return runtime().database.sessions
+
+
+def _run_once(caller: str, key: str, produce: Callable[[], Response]) -> Response:
+    print_ = fingerprint()
+    stored = _reserve(caller, key, print_)
+    if stored is not None:
+        return stored
+    try:
+        response = produce()
+    except Exception:
+        _forget(caller, key)
+        raise
+    if response.status_code >= 500:
+        _forget(caller, key)  # a server failure is not an answer worth replaying
+    else:
+        _complete(caller, key, response)
+    return response
+
+
+def _reserve(caller: str, key: str, print_: str) -> Response | None:
+    """Take the key, or return what the earlier request answered (or raise 409/422)."""
+    now = utcnow()
+    with _sessions()() as session, session.begin():
+        session.execute(delete(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                       idempotency_keys.c.key == key,
+                                                       idempotency_keys.c.expires_at < now))
+        try:
+            with session.begin_nested():
+                session.execute(insert(idempotency_keys).values(
+                    caller=caller, key=key, fingerprint=print_, state="in_flight", created_at=now,
+                    locked_until=now + IN_FLIGHT_LOCK, expires_at=now + _retention()))
+            return None
+        except IntegrityError:
+            row = session.execute(select(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                                 idempotency_keys.c.key == key)).mappings().one()
+    return _answer_for_existing(row, print_, caller, key)
+
+
+def _answer_for_existing(row, print_: str, caller: str, key: str) -> Response | None:
+    if row["fingerprint"] != print_:
+        raise Problem(422, "idempotency-key-reused", f"this {HEADER} was used for a different request")
+    if row["state"] == "completed":
+        response = Response(row["response_body"], status=row["response_status"])
+        for name, value in (row["response_headers"] or {}).items():
+            response.headers[name] = value
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    if row["locked_until"] and _aware(row["locked_until"]) > utcnow():
+        raise Problem(409, "idempotency-key-in-flight", "a request with this key is still being processed; retry later",
+                      headers={"Retry-After": "1"})
+    _forget(caller, key)  # the first attempt died mid-way: let this one run
+    return _reserve(caller, key, print_)
+
+
+def _aware(moment):
+    from datetime import timezone
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _complete(caller: str, key: str, response: Response) -> None:
+    headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+    with _sessions()() as session, session.begin():
+        session.execute(update(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                       idempotency_keys.c.key == key)
+                        .values(state="completed", response_status=response.status_code, response_headers=headers,
+                                response_body=response.get_data(as_text=True), locked_until=None))
+
+
+def _forget(caller: str, key: str) -> None:
+    with _sessions()() as session, session.begin():
+        session.execute(delete(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                       idempotency_keys.c.key == key))
+
+
+def _retention() -> timedelta:
+    from chassis.app import runtime
+    return timedelta(hours=runtime().settings.idempotency_retention_hours)
+
+
+def purge_expired(sessions) -> int:
+    """Delete keys past their retention (run by the worker's sweeper)."""
+    with sessions() as session, session.begin():
+        return session.execute(delete(idempotency_keys).where(idempotency_keys.c.expires_at < utcnow())).rowcount

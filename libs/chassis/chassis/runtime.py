@@ -1,0 +1,91 @@
+"""What a running service process holds: its definition, settings and connections."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from sqlalchemy import MetaData
+
+from chassis.db import Database
+from chassis.events.topology import Topology, topology_for
+from chassis.settings import ServiceSettings
+from chassis.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from chassis.events.consumer import EventHandler
+
+
+def _no_handlers() -> Mapping[str, "EventHandler"]:
+    return {}
+
+
+def _no_blueprints() -> list[Any]:
+    return []
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """Everything the chassis needs to know about a service, given by its ``app.py``.
+
+    Callables keep the expensive parts (blueprints, handlers) lazy: nothing is
+    built until an app or worker asks for it.
+    """
+
+    name: str
+    title: str
+    version: str
+    settings_cls: type[ServiceSettings]
+    package: str
+    metadata: MetaData | None = None
+    blueprints: Callable[[], list[Any]] = _no_blueprints
+    event_handlers: Callable[[], Mapping[str, "EventHandler"]] = _no_handlers
+    runtime_settings: type["BaseModel"] | None = None
+    description: str = ""
+    uses_database: bool = True
+    uses_broker: bool = True
+
+    @property
+    def migrations_dir(self) -> Path:
+        return Path(str(resources.files(self.package) / "migrations"))
+
+    def all_metadata(self) -> list[MetaData]:
+        from chassis.tables import metadata as chassis_metadata
+        return [chassis_metadata] + ([self.metadata] if self.metadata is not None else [])
+
+
+@dataclass
+class Runtime:
+    """Connections of one process, created lazily and disposed at exit."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    _database: Database | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            s = self.settings
+            self._database = Database.connect(s.database_url, pool_size=s.db_pool_size,
+                                              pool_recycle=s.db_pool_recycle_seconds)
+        return self._database
+
+    @cached_property
+    def topology(self) -> Topology:
+        return topology_for(self.settings.broker_url, self.settings.broker_namespace)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.database.sessions, self.name)
+
+    def dispose(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None

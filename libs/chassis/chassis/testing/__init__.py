@@ -1,0 +1,1 @@
+"""Test support: backends, tokens, real processes, pytest fixtures (plugin ``chassis``)."""

@@ -1,0 +1,101 @@
+"""The worker process of a service: relays its outbox and consumes its queue.
+
+Two threads, each with its own broker connection: the relay (outbox to
+broker, plus the sweeper) and the consumer (queue to handlers). SIGTERM or
+SIGINT stops both after the message in hand is finished.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from kombu import Connection, Consumer
+from kombu.mixins import ConsumerMixin
+
+from chassis.events.broker import connect
+from chassis.events.consumer import EventConsumer
+from chassis.events.deadletter import DeadLetterPublisher
+from chassis.events.relay import OutboxRelay
+from chassis.runtime import Runtime
+
+log = logging.getLogger("chassis.worker")
+SWEEP_EVERY_SECONDS = 30.0
+BACKLOG_EVERY_SECONDS = 5.0
+
+
+class _QueueConsumer(ConsumerMixin):
+    """kombu's ConsumerMixin brings reconnection with backoff when the broker goes away."""
+
+    def __init__(self, connection: Connection, runtime: Runtime, stop: threading.Event) -> None:
+        self.connection = connection
+        self.runtime = runtime
+        self.stop = stop
+        self.event_consumer = EventConsumer(
+            service=runtime.name, handlers=runtime.definition.event_handlers(), new_uow=runtime.uow,
+            dead_letters=DeadLetterPublisher(connection, runtime.topology, runtime.name),
+            max_attempts=runtime.settings.event_max_attempts,
+            retry_base_delay=runtime.settings.event_retry_base_delay,
+            crash_before_ack=runtime.settings.fault_crash_before_ack)
+
+    @property
+    def should_stop(self) -> bool:  # type: ignore[override]
+        return self.stop.is_set()
+
+    @should_stop.setter
+    def should_stop(self, value: bool) -> None:
+        if value:
+            self.stop.set()
+
+    def on_connection_revived(self) -> None:
+        self.runtime.topology.declare(self.connection)
+
+    def get_consumers(self, consumer_cls: type[Consumer], channel) -> list[Consumer]:
+        self.runtime.topology.declare(self.connection)
+        queue = self.runtime.topology.queue(self.runtime.name)
+        return [consumer_cls(queues=[queue], on_message=self.event_consumer.on_message, accept=["json"],
+                             prefetch_count=10)]
+
+
+def run_relay(runtime: Runtime, stop: threading.Event) -> None:
+    """Relay loop: publish pending outbox rows until ``stop`` is set."""
+    settings = runtime.settings
+    with connect(settings.broker_url, confirm_publish=True) as connection:
+        relay = OutboxRelay(runtime.database.sessions, connection, runtime.topology,
+                            batch_size=settings.outbox_batch_size, claim_timeout=settings.outbox_claim_timeout_seconds,
+                            retention_hours=settings.outbox_retention_hours)
+        next_sweep = next_backlog = 0.0
+        while not stop.is_set():
+            now = time.monotonic()
+            try:
+                if now >= next_sweep:
+                    relay.sweep()
+                    next_sweep = now + SWEEP_EVERY_SECONDS
+                if now >= next_backlog:
+                    relay.backlog()
+                    next_backlog = now + BACKLOG_EVERY_SECONDS
+                if relay.relay_once() >= settings.outbox_batch_size:
+                    continue  # more is waiting: no pause
+            except Exception:
+                log.exception("outbox relay iteration failed")
+                stop.wait(1.0)
+            stop.wait(settings.outbox_poll_interval)
+
+
+def run_worker(runtime: Runtime) -> None:
+    """Run relay and consumer until SIGTERM/SIGINT."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    relay = threading.Thread(target=run_relay, args=(runtime, stop), name="outbox-relay", daemon=True)
+    relay.start()
+    log.info("worker started", extra={"queue": runtime.topology.queue_name(runtime.name),
+                                      "handles": sorted(runtime.definition.event_handlers())})
+    if runtime.definition.event_handlers():
+        with connect(runtime.settings.broker_url, visibility_timeout=runtime.settings.broker_visibility_timeout) as conn:
+            _QueueConsumer(conn, runtime, stop).run()
+    else:
+        stop.wait()
+    relay.join(timeout=10)
+    log.info("worker stopped")

@@ -1,0 +1,3 @@
+from contracts.asyncapi.cli import main
+
+raise SystemExit(main())

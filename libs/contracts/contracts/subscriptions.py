@@ -1,0 +1,81 @@
+"""The subscription map: which service consumes which event types, and the topology names.
+
+Binding keys are exact event types, never wildcards, so adding an event type never
+starts delivering it to a service that did not ask for it.
+"""
+
+EXCHANGE = "marketplace"
+
+SERVICES = ("identity", "catalog", "orders", "payments", "analytics")
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "identity": (),
+    "catalog": (
+        "order.placed",  # reserve stock for every line
+        "order.cancelled",  # release the order's reservations
+        "vendor_order.refused",  # release that vendor's reservations
+        "vendor_order.cancelled",
+        "return.received",  # restock returned lines when asked to
+        "vendor.suspended",  # stop selling the vendor's offers
+        "vendor.reinstated",
+    ),
+    "orders": (
+        "stock.reserved",
+        "stock.rejected",
+        "payment.authorized",
+        "payment.failed",
+        "payment.captured",
+        "payment.capture_failed",
+        "payment.refunded",
+        "refund.failed",
+    ),
+    "payments": (
+        "order.placed",  # remember amounts and vendor split before the customer pays
+        "order.awaiting_payment",
+        "order.cancelled",  # void or refund what was taken
+        "order.completed",
+        "vendor_order.accepted",  # capture that vendor's part
+        "vendor_order.refused",  # void that vendor's part
+        "vendor_order.cancelled",
+        "vendor_order.completed",  # credit the vendor, net of commission
+        "refund.requested",
+    ),
+    "analytics": (
+        "order.placed",
+        "order.cancelled",
+        "vendor_order.accepted",
+        "vendor_order.refused",
+        "vendor_order.cancelled",
+        "vendor_order.shipped",
+        "vendor_order.delivered",
+        "vendor_order.completed",
+        "payment.captured",
+        "payment.refunded",
+        "vendor.credited",
+        "return.requested",
+        "return.received",
+    ),
+}
+
+
+def subscriptions(service: str) -> tuple[str, ...]:
+    """The event types `service` consumes (its queue's binding keys)."""
+    try:
+        return SUBSCRIPTIONS[service]
+    except KeyError:
+        raise KeyError(f"unknown service {service!r}; known: {', '.join(SERVICES)}") from None
+
+
+def consumers_of(event_type: str) -> tuple[str, ...]:
+    """The services that consume `event_type`, in SERVICES order."""
+    return tuple(service for service in SERVICES if event_type in SUBSCRIPTIONS[service])
+
+
+def queue_name(service: str) -> str:
+    """The durable queue a service consumes from."""
+    return service
+
+
+def dead_letter_queue_name(service: str) -> str:
+    """Where a service's queue sends events that keep failing."""
+    return f"{service}.dead"
