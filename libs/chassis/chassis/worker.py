@@ -18,6 +18,7 @@ from chassis.events.broker import connect
 from chassis.events.consumer import EventConsumer
 from chassis.events.deadletter import DeadLetterPublisher
 from chassis.events.relay import OutboxRelay
+from chassis.idempotency import purge_expired
 from chassis.runtime import Runtime
 
 log = logging.getLogger("chassis.worker")
@@ -71,6 +72,7 @@ def run_relay(runtime: Runtime, stop: threading.Event) -> None:
             try:
                 if now >= next_sweep:
                     relay.sweep()
+                    purge_expired(runtime.database.sessions)
                     next_sweep = now + SWEEP_EVERY_SECONDS
                 if now >= next_backlog:
                     relay.backlog()
@@ -92,7 +94,8 @@ def run_worker(runtime: Runtime) -> None:
     relay.start()
     log.info("worker started", extra={"queue": runtime.topology.queue_name(runtime.name),
                                       "handles": sorted(runtime.definition.event_handlers())})
-    if runtime.definition.event_handlers():
+    from contracts.subscriptions import subscriptions
+    if subscriptions(runtime.name):
         with connect(runtime.settings.broker_url, visibility_timeout=runtime.settings.broker_visibility_timeout) as conn:
             _QueueConsumer(conn, runtime, stop).run()
     else:

@@ -1,0 +1,1 @@
+"""Analytics service: sales statistics from events, front-office traffic and dashboards."""

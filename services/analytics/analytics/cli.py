@@ -1,0 +1,10 @@
+"""``analytics`` command: web, worker, db, dead-letters (see ``chassis.cli``)."""
+from __future__ import annotations
+
+from chassis.cli import metrics_dir_for, service_cli
+
+
+def main() -> None:
+    metrics_dir_for("analytics")
+    from analytics.app import PORT, create_app, definition
+    service_cli(definition, create_app, PORT)()

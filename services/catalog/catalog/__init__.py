@@ -1,0 +1,1 @@
+"""Catalog service: products, offers, stock reservations, moderation, media and CMS pages."""

@@ -1,0 +1,1 @@
+"""Identity service: oAuth2 authorization server; users, vendors, roles and security."""

@@ -1,0 +1,24 @@
+"""Identity settings: process settings (environment, ``IDENTITY_*``) and runtime settings (API)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.settings import ServiceSettings
+
+
+class IdentitySettings(ServiceSettings):
+    """Read from ``IDENTITY_*`` then ``MARKETPLACE_*`` environment variables."""
+
+    service_name = "identity"
+
+
+class IdentityRuntimeSettings(BaseModel):
+    """Operator-tunable settings (``/api/v1/identity/settings``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    access_token_lifetime_seconds: int = Field(600, ge=300, le=900, description="Lifetime of access tokens")
+    refresh_token_lifetime_days: int = Field(30, ge=1, le=365)
+    password_min_length: int = Field(12, ge=8, le=128)
+    two_factor_required_roles: list[str] = Field(default_factory=lambda: ["operator"])
+    vendor_auto_approval: bool = False

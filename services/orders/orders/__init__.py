@@ -1,0 +1,1 @@
+"""Orders service: order placement, vendor orders, the order saga, fulfilment and returns."""

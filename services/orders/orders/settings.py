@@ -1,0 +1,22 @@
+"""Orders settings: process settings (environment, ``ORDERS_*``) and runtime settings (API)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.settings import ServiceSettings
+
+
+class OrdersSettings(ServiceSettings):
+    """Read from ``ORDERS_*`` then ``MARKETPLACE_*`` environment variables."""
+
+    service_name = "orders"
+
+
+class OrdersRuntimeSettings(BaseModel):
+    """Operator-tunable settings (``/api/v1/orders/settings``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payment_timeout_minutes: int = Field(30, ge=1, le=7 * 24 * 60)
+    acceptance_deadline_hours: int = Field(48, ge=1, le=30 * 24)
+    return_window_days: int = Field(14, ge=0, le=365)

@@ -1,0 +1,1 @@
+"""Payments service: authorize, capture, void and refund; commissions, ledger, balances and payouts."""
