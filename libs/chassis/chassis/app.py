@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, request
 from flask_smorest import Api
 
 from chassis import context
-from chassis.errors import ProblemSchema, install_error_handlers
+from chassis.errors import PROBLEM_CONTENT_TYPE, ProblemSchema, install_error_handlers
 from chassis.health import health_blueprint
 from chassis.logs import configure_logging
 from chassis.metrics import metrics
@@ -25,6 +25,15 @@ class ServiceApi(Api):
     """flask-smorest Api whose documented error body is problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents its shared error responses as application/json; they are
+        # served as problem+json, so say so (success responses keep the default media type).
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> Flask:

@@ -1,6 +1,8 @@
 """Audit log API: operators query who did what (the writes go through ``UnitOfWork.audit``)."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,9 +13,18 @@ from chassis.permissions import operator_read
 from chassis.tables import audit_log
 
 
+class UtcDateTime(ma.fields.DateTime):
+    """SQLite gives stored UTC times back without their zone; say UTC, as PostgreSQL does."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class AuditEntrySchema(ma.Schema):
     id = ma.fields.Integer()
-    occurred_at = ma.fields.DateTime()
+    occurred_at = UtcDateTime()
     actor = ma.fields.String()
     actor_roles = ma.fields.String()
     action = ma.fields.String()
@@ -40,10 +51,11 @@ def audit_query(filters: dict):
     for name in ("action", "actor", "target_type", "target_id"):
         if name in filters:
             query = query.where(audit_log.c[name] == filters[name])
+    # SQLite stores times as UTC text without an offset, so bounds must be in UTC too.
     if "since" in filters:
-        query = query.where(audit_log.c.occurred_at >= filters["since"])
+        query = query.where(audit_log.c.occurred_at >= filters["since"].astimezone(timezone.utc))
     if "until" in filters:
-        query = query.where(audit_log.c.occurred_at < filters["until"])
+        query = query.where(audit_log.c.occurred_at < filters["until"].astimezone(timezone.utc))
     return query
 
 

@@ -37,7 +37,20 @@ def fingerprint() -> str:
 
 
 def idempotent(*, required: bool = True) -> Callable:
-    """Decorate a view (outermost, after auth) to honour ``Idempotency-Key``."""
+    """Decorate a view to honour ``Idempotency-Key``.
+
+    Put it *under* the auth decorator, so auth runs first::
+
+        @require_auth(roles=["customer"])
+        @idempotent()
+        def post(...): ...
+
+    Then a refused caller never reserves a key, and a replay is only ever
+    served to a caller who passes the view's checks today. (Keys are owned by
+    the token's client and subject either way: the other order no longer
+    mixes callers up, but it reserves keys before auth has said no.)
+    With ``required=False`` a request without the header simply runs.
+    """
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
@@ -54,9 +67,13 @@ def idempotent(*, required: bool = True) -> Callable:
 
 
 def _caller() -> str:
-    from chassis.context import principal
-    who = principal()
-    return f"{who.client_id}:{who.subject}" if who else f"anonymous:{request.remote_addr}"
+    """Who owns the key. Authenticates the token itself (cached per request) rather than trusting
+    that auth already ran: keyed before auth, every caller looked 'anonymous' and got each other's replays."""
+    from chassis.auth.flask import authenticate_request
+    if request.headers.get("Authorization"):
+        who = authenticate_request()
+        return f"{who.client_id}:{who.subject}"
+    return f"anonymous:{request.remote_addr}"
 
 
 def _sessions():

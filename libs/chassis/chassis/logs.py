@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import time
+from typing import Any
 
 from chassis import context
 
@@ -20,6 +21,15 @@ MASK = "***"
 def is_secret_key(key: str) -> bool:
     lowered = key.lower()
     return any(marker in lowered for marker in _SECRET_MARKERS)
+
+
+def _masked(value: Any) -> Any:
+    """``value`` with secret-looking keys masked at any depth (e.g. a logged form or payload)."""
+    if isinstance(value, dict):
+        return {key: MASK if is_secret_key(str(key)) else _masked(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(inner) for inner in value]
+    return value
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,7 +54,7 @@ class JsonFormatter(logging.Formatter):
             entry["correlation_id"] = correlation_id
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
-                entry[key] = MASK if is_secret_key(key) else value
+                entry[key] = MASK if is_secret_key(key) else _masked(value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -37,7 +37,8 @@ def change(uow, model: type[ModelT], changes: dict[str, Any], reason: str | None
     """Validate and store ``changes``, audit them and publish ``settings.changed``."""
     before = current(uow.session, model)
     try:
-        after = model(**{**before.model_dump(mode="json"), **changes})
+        # Strict JSON validation: lax mode took true for 1 and "off" for False.
+        after = model.model_validate_json(json.dumps({**before.model_dump(mode="json"), **changes}), strict=True)
     except ValidationError as error:
         raise Problem(422, "validation-failed", "invalid settings",
                       errors={".".join(map(str, e["loc"])): [e["msg"]] for e in error.errors()}) from None
@@ -46,9 +47,20 @@ def change(uow, model: type[ModelT], changes: dict[str, Any], reason: str | None
         _store(uow.session, {key: values["after"] for key, values in diff.items()})
         uow.audit("settings.changed", "settings", uow.service, reason=reason,
                   before={k: v["before"] for k, v in diff.items()}, after={k: v["after"] for k, v in diff.items()})
-        actor = getattr(context.principal(), "subject", None) or "system"
-        uow.publish("settings.changed", {"service": uow.service, "changed": diff, "actor": actor})
+        uow.publish("settings.changed", {"service": uow.service, "changed": diff, "actor": _event_actor()})
     return after
+
+
+def _event_actor() -> dict[str, Any]:
+    """The contract's ``actor`` object (user, client or system), not a bare subject string."""
+    from chassis.auth.principal import ROLES, Principal
+    who = context.principal()
+    if not isinstance(who, Principal):
+        return {"kind": "system", "id": None}
+    roles = sorted(ROLES & who.roles)  # the contract knows only platform roles, not admin/support
+    if who.is_service:
+        return {"kind": "client", "id": who.client_id, "roles": roles}
+    return {"kind": "user", "id": who.subject, "roles": roles}
 
 
 def _diff(before: dict, after: dict) -> dict[str, dict[str, Any]]:
@@ -107,7 +119,8 @@ def settings_blueprint(definition) -> Blueprint:
 def _patch(model, changes: dict, service: str):
     from chassis.app import runtime
     with runtime().uow() as uow:
-        if request.headers.get("If-Match") and request.headers["If-Match"] != etag_of(current(uow.session, model)):
+        # werkzeug parses If-Match (lists, "*", weak tags); a plain string compare refused valid ones.
+        if request.if_match and not request.if_match.contains(etag_of(current(uow.session, model)).strip('"')):
             raise Problem(412, "precondition-failed", "settings changed since you read them; reload and retry")
         after = change(uow, model, changes, reason=request.headers.get("X-Audit-Reason"))
         uow.commit()

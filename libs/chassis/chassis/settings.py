@@ -9,11 +9,13 @@ service its own database.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
+                               SettingsError)
 
 SHARED_PREFIX = "MARKETPLACE_"
 
@@ -105,12 +107,21 @@ def load_settings(settings_cls: type[SettingsT], **overrides: Any) -> SettingsT:
         return settings_cls(**overrides)
     except ValidationError as exc:
         raise ConfigurationError(describe_errors(settings_cls, exc)) from None
+    except SettingsError as exc:
+        # A list or object value that is not JSON fails while reading the source, before validation.
+        found = re.search(r'field "(\w+)"', str(exc))
+        variable = _variable(settings_cls, found.group(1) if found else "?")
+        raise ConfigurationError(f"invalid configuration: {variable}: not valid JSON "
+                                 f"(write lists as [\"a\", \"b\"])") from None
 
 
 def describe_errors(settings_cls: type[ServiceSettings], exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "?"
-        variable = f"{settings_cls.env_prefix()}{field.upper()} (or {SHARED_PREFIX}{field.upper()})"
-        problems.append(f"{variable}: {error['msg']}")
+        problems.append(f"{_variable(settings_cls, field)}: {error['msg']}")
     return "invalid configuration: " + "; ".join(problems)
+
+
+def _variable(settings_cls: type[ServiceSettings], field: str) -> str:
+    return f"{settings_cls.env_prefix()}{field.upper()} (or {SHARED_PREFIX}{field.upper()})"

@@ -69,7 +69,7 @@ class EventConsumer:
             body = message.body if isinstance(message.body, (dict, list)) else json.loads(message.body)
             event = CloudEvent.from_dict(body)
             validate(event.type, event.data)
-        except (ValueError, TypeError, MalformedEvent) as error:
+        except (ValueError, TypeError, MalformedEvent, UnknownEventType) as error:  # UnknownEventType is a KeyError
             if isinstance(error, UnknownEventType):
                 raise PermanentFailure("unknown-type", str(error)) from None
             if isinstance(error, InvalidEvent):

@@ -81,8 +81,9 @@ class OutboxRelay:
     def _publish(self, event_type: str, envelope: dict) -> None:
         producer = self._producer or self._new_producer()
         publish = self.connection.ensure(producer, producer.publish, **PUBLISH_RETRY_POLICY)
+        # serializer alone: kombu skips serializing a body when content_type is given
         publish(envelope, exchange=self.topology.events_exchange, routing_key=event_type,
-                serializer="json", content_type="application/json", delivery_mode=2,
+                serializer="json", delivery_mode=2,
                 headers={"ce-type": event_type, "ce-id": envelope["id"]})
 
     def _new_producer(self) -> Producer:

@@ -1,0 +1,43 @@
+# The two set-up commands: `make run` and `make test`. Both bootstrap .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SERVICES := identity catalog orders payments analytics
+PACKAGES := libs/contracts libs/chassis $(addprefix services/,$(SERVICES)) gateway
+STAMP := $(VENV)/.installed
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
+# Two web processes per service keep a laptop comfortable; production sets its own.
+export WEB_CONCURRENCY ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: install run migrate test bench asyncapi clean
+
+$(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -r requirements/dev.txt \
+		--config-settings editable_mode=compat $(addprefix -e ,$(PACKAGES))
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@for service in $(SERVICES); do echo "migrating $$service"; $(BIN)/$$service db upgrade || exit 1; done
+
+run: migrate
+	@$(BIN)/python scripts/check_ports.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile 2>&1 || test $$? -eq 130
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run_chassis_overhead.py
+
+asyncapi: install
+	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml
+
+clean:
+	rm -rf var .pytest_cache

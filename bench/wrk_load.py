@@ -1,0 +1,70 @@
+"""Run wrk against one URL and return its figures."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+REPORT_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
+MARKER = "WRK_JSON "
+
+
+@dataclass(frozen=True)
+class LoadShape:
+    """How hard to push: wrk threads, open connections, seconds of load."""
+
+    threads: int
+    connections: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """One wrk run. Latencies in milliseconds; ``errors`` counts non-2xx/3xx and socket errors.
+
+    ``server_cpu_us_per_request`` is filled in by the harness: CPU the gunicorn
+    processes burnt during the run divided by the requests, a figure that
+    other load on the machine disturbs far less than requests/s.
+    """
+
+    requests: int
+    requests_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: dict[str, int]
+    server_cpu_us_per_request: float = 0.0
+
+
+def wrk_path() -> str:
+    """The wrk binary, or a message saying how to get it."""
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+    return path
+
+
+def run_wrk(url: str, shape: LoadShape, headers: dict[str, str]) -> LoadResult:
+    """Load ``url`` with every request carrying ``headers``; raises if wrk fails."""
+    command = [wrk_path(), f"-t{shape.threads}", f"-c{shape.connections}", f"-d{shape.duration:g}s",
+               "--latency", "-s", str(REPORT_SCRIPT)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    completed = subprocess.run(command + [url], capture_output=True, text=True, check=False,
+                               timeout=shape.duration + 30)
+    line = next((l for l in completed.stdout.splitlines() if l.startswith(MARKER)), None)
+    if completed.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr or completed.stdout}")
+    raw = json.loads(line[len(MARKER):])
+    return LoadResult(
+        requests=raw["requests"], requests_per_second=raw["requests"] / (raw["duration_us"] / 1e6),
+        p50_ms=raw["p50_us"] / 1000, p95_ms=raw["p95_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000, errors=raw["errors"])
+
+
+def wrk_version() -> str:
+    completed = subprocess.run([wrk_path(), "--version"], capture_output=True, text=True, check=False)
+    return (completed.stdout or completed.stderr).splitlines()[0].strip()

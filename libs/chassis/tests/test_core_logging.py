@@ -1,0 +1,163 @@
+"""Request ids, the JSON access log, and secret masking in JSON log lines."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+
+import pytest
+from flask_smorest import Blueprint
+
+from chassis import context
+from chassis.app import build_app
+from chassis.logs import MASK, JsonFormatter
+from chassis.runtime import ServiceDefinition
+from chassis.settings import ServiceSettings
+
+
+class DemoSettings(ServiceSettings):
+    service_name = "demo"
+
+
+def demo_blueprints() -> list:
+    blueprint = Blueprint("demo_logging", __name__, url_prefix="/api/v1/demo")
+
+    @blueprint.route("/things/<thing_id>")
+    def thing(thing_id):
+        return {"id": thing_id, "request_id": context.request_id(), "correlation_id": context.correlation_id()}
+
+    return [blueprint]
+
+
+@pytest.fixture(scope="module")
+def client():
+    definition = ServiceDefinition(name="demo", title="Demo", version="1.0.0", settings_cls=DemoSettings,
+                                   package="chassis", blueprints=demo_blueprints, uses_database=False,
+                                   uses_broker=False)
+    return build_app(definition, DemoSettings(environment="test", log_json=False)).test_client()
+
+
+@pytest.fixture
+def json_log(caplog):
+    """The log lines of the test as parsed JSON objects, formatted while the request runs."""
+    caplog.set_level(logging.INFO)
+    caplog.handler.setFormatter(JsonFormatter("demo"))
+    return lambda: [json.loads(line) for line in caplog.text.splitlines()]
+
+
+def is_uuid4(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value, version=4)) == value
+    except ValueError:
+        return False
+
+
+def test_valid_incoming_request_id_is_echoed(client):
+    response = client.get("/api/v1/demo/things/1", headers={"X-Request-ID": "edge-7f3a:42"})
+
+    assert response.headers["X-Request-ID"] == "edge-7f3a:42"
+
+
+def test_request_without_an_id_gets_a_fresh_uuid(client):
+    response = client.get("/api/v1/demo/things/1")
+
+    assert is_uuid4(response.headers["X-Request-ID"]) is True
+
+
+@pytest.mark.parametrize("unsafe_id", ["has spaces", "x" * 300, "<script>", "a\tb", ""])
+def test_unsafe_incoming_request_id_is_replaced_by_a_fresh_uuid(client, unsafe_id):
+    response = client.get("/api/v1/demo/things/1", headers={"X-Request-ID": unsafe_id})
+
+    assert is_uuid4(response.headers["X-Request-ID"]) is True
+
+
+def test_request_id_is_bound_while_the_view_runs(client):
+    response = client.get("/api/v1/demo/things/1", headers={"X-Request-ID": "req-bound"})
+
+    assert response.get_json() == {"id": "1", "request_id": "req-bound", "correlation_id": "req-bound"}
+
+
+def test_incoming_correlation_id_is_kept_beside_the_request_id(client):
+    response = client.get("/api/v1/demo/things/1", headers={"X-Request-ID": "req-1", "X-Correlation-ID": "flow-9"})
+
+    assert response.get_json() == {"id": "1", "request_id": "req-1", "correlation_id": "flow-9"}
+
+
+def test_request_context_is_unbound_after_the_request(client):
+    client.get("/api/v1/demo/things/1", headers={"X-Request-ID": "req-gone"})
+
+    assert (context.request_id(), context.correlation_id(), context.principal()) == (None, None, None)
+
+
+def test_access_log_line_describes_the_request_as_json(client, json_log):
+    client.get("/api/v1/demo/things/42", headers={"X-Request-ID": "req-access"})
+
+    [entry] = [line for line in json_log() if line["logger"] == "chassis.access"]
+    assert {key: value for key, value in entry.items() if key not in {"ts", "duration_ms"}} == {
+        "level": "info", "service": "demo", "logger": "chassis.access", "message": "GET /api/v1/demo/things/42 200",
+        "request_id": "req-access", "correlation_id": "req-access", "method": "GET",
+        "path": "/api/v1/demo/things/42", "route": "/api/v1/demo/things/<thing_id>", "status": 200}
+
+
+def test_access_log_line_carries_the_duration_in_milliseconds(client, json_log):
+    client.get("/api/v1/demo/things/42")
+
+    [entry] = [line for line in json_log() if line["logger"] == "chassis.access"]
+    assert (isinstance(entry["duration_ms"], float), entry["duration_ms"] >= 0) == (True, True)
+
+
+def test_probes_are_not_access_logged_at_info_level(client, json_log):
+    client.get("/livez")
+
+    assert [line for line in json_log() if line["logger"] == "chassis.access"] == []
+
+
+def format_record(**extra) -> dict:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("demo"))
+    logger = logging.getLogger("test_core_logging.masking")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("login attempt", extra=extra)
+    finally:
+        logger.removeHandler(handler)
+    return json.loads(stream.getvalue())
+
+
+SECRETS = {"password": "hunter2", "client_secret": "cs-1234", "authorization": "Bearer eyJabc",
+           "token": "tok-5678", "refresh_token": "rt-9", "session_cookie": "c00kie", "otp": "123456"}
+
+
+def test_secret_looking_extra_keys_are_masked():
+    entry = format_record(user="alice", **SECRETS)
+
+    assert {key: entry[key] for key in ["user", *SECRETS]} == {"user": "alice", **{key: MASK for key in SECRETS}}
+
+
+def test_secret_values_never_appear_in_the_log_line():
+    line = json.dumps(format_record(**SECRETS))
+
+    assert [value for value in SECRETS.values() if value in line] == []
+
+
+def test_secrets_nested_in_an_extra_value_are_masked():
+    entry = format_record(form={"email": "a@example.com", "password": "hunter2", "tokens": ["t1"]})
+
+    assert entry["form"] == {"email": "a@example.com", "password": MASK, "tokens": MASK}
+
+
+def test_log_line_names_the_service_level_logger_and_message():
+    entry = format_record()
+
+    assert {key: entry[key] for key in ("level", "service", "logger", "message")} == {
+        "level": "warning", "service": "demo", "logger": "test_core_logging.masking", "message": "login attempt"}
+
+
+def test_log_line_carries_the_bound_request_and_correlation_ids():
+    with context.bound(request_id="req-log", correlation_id="flow-log"):
+        entry = format_record()
+
+    assert (entry["request_id"], entry["correlation_id"]) == ("req-log", "flow-log")

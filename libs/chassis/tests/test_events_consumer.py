@@ -1,0 +1,277 @@
+"""Event consumer: applies each event once, retries what fails, dead-letters what never can succeed."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+from kombu import Connection, Message, Producer
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from chassis.events.broker import connect
+from chassis.events.consumer import EventConsumer
+from chassis.events.deadletter import DeadLetterPublisher
+from chassis.events.envelope import CloudEvent
+from chassis.tables import inbox
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def order_placed_data(order_id: str) -> dict:
+    vendor_id = f"vendor-{order_id}"
+    return {"order_id": order_id, "customer_id": "customer-1", "currency": "EUR", "total_minor": 2500,
+            "placed_at": "2024-05-01T12:00:00+00:00",
+            "vendor_orders": [{"vendor_order_id": f"vo-{order_id}", "vendor_id": vendor_id, "items_total_minor": 2000,
+                               "shipping_minor": 500, "total_minor": 2500,
+                               "lines": [{"line_id": f"line-{order_id}", "offer_id": "offer-1", "product_id": "product-1",
+                                          "category_id": None, "vendor_id": vendor_id, "quantity": 2,
+                                          "unit_price_minor": 1000, "title": "Teapot"}]}]}
+
+
+def order_placed(order_id: str = "o-1") -> CloudEvent:
+    return CloudEvent.new("orders", "order.placed", order_placed_data(order_id), subject=order_id)
+
+
+@pytest.fixture
+def runtime(service_app):
+    from payments.app import definition
+    return service_app(definition()).extensions["chassis.runtime"]
+
+
+@pytest.fixture
+def broker(backend, runtime):
+    """The test backend's broker (embedded file or RabbitMQ), topology declared under the test's namespace."""
+    with connect(backend.broker_url()) as connection:
+        runtime.topology.declare(connection)
+        yield connection
+
+
+def send(broker: Connection, runtime, body, routing_key: str = "order.placed", *, raw: bool = False) -> None:
+    """Publish like the relay does (JSON envelope), or ``raw`` bytes as they are."""
+    producer = Producer(broker.default_channel)
+    if raw:
+        producer.publish(body, exchange=runtime.topology.events_exchange, routing_key=routing_key,
+                         content_type="application/json", content_encoding="utf-8")
+    else:
+        producer.publish(body, exchange=runtime.topology.events_exchange, routing_key=routing_key, serializer="json")
+
+
+def receive(broker: Connection, queue, timeout: float = 5.0) -> Message:
+    """The next message of ``queue`` (unacked), waiting for the broker to route it."""
+    bound = queue(broker.default_channel)
+    deadline = time.monotonic() + timeout
+    while (message := bound.get(no_ack=False)) is None:
+        assert time.monotonic() < deadline, f"nothing arrived in {queue.name}"
+        time.sleep(0.02)
+    return message
+
+
+def is_empty(broker: Connection, queue) -> bool:
+    message = queue(broker.default_channel).get(no_ack=False)
+    if message is not None:
+        message.requeue()
+    return message is None
+
+
+def outcome(message: Message) -> str:
+    """'ACK', 'REQUEUED', 'REJECTED' or 'RECEIVED' (still pending); kombu only exposes it privately."""
+    return message._state
+
+
+def payments_queue(runtime):
+    return runtime.topology.queue("payments")
+
+
+def dead_queue(runtime):
+    return runtime.topology.dead_letter_queue("payments")
+
+
+def consumer(runtime, broker, handlers=None, **options) -> EventConsumer:
+    options.setdefault("sleep", lambda seconds: None)
+    return EventConsumer(service="payments", handlers=handlers or runtime.definition.event_handlers(),
+                         new_uow=runtime.uow, dead_letters=DeadLetterPublisher(broker, runtime.topology, "payments"),
+                         **options)
+
+
+def counting(handler, calls: list):
+    def counted(uow, event):
+        calls.append(event.id)
+        handler(uow, event)
+    return counted
+
+
+def inbox_ids(runtime) -> list[str]:
+    with runtime.database.sessions() as session:
+        return list(session.execute(select(inbox.c.event_id)).scalars())
+
+
+def payable_orders(runtime) -> list[tuple]:
+    from payments.models import PayableOrder
+    with runtime.database.sessions() as session:
+        return [(o.order_id, o.total_minor, o.status) for o in session.scalars(select(PayableOrder))]
+
+
+def test_handled_event_is_applied_recorded_in_the_inbox_and_acked(runtime, broker):
+    event = order_placed("o-1")
+    send(broker, runtime, event.to_dict())
+    message = receive(broker, payments_queue(runtime))
+
+    consumer(runtime, broker).on_message(message)
+
+    assert outcome(message) == "ACK"
+    assert payable_orders(runtime) == [("o-1", 2500, "placed")]
+    assert inbox_ids(runtime) == [event.id]
+    assert is_empty(broker, payments_queue(runtime)) and is_empty(broker, dead_queue(runtime))
+
+
+def test_an_event_delivered_twice_is_applied_once(runtime, broker, caplog):
+    caplog.set_level(logging.INFO, logger="chassis.consumer")
+    calls: list[str] = []
+    handlers = dict(runtime.definition.event_handlers())
+    handlers["order.placed"] = counting(handlers["order.placed"], calls)
+    event = order_placed("o-1")
+    send(broker, runtime, event.to_dict())
+    send(broker, runtime, event.to_dict())
+    first, second = receive(broker, payments_queue(runtime)), receive(broker, payments_queue(runtime))
+    events = consumer(runtime, broker, handlers)
+
+    events.on_message(first)
+    events.on_message(second)
+
+    assert calls == [event.id]
+    assert [record.getMessage() for record in caplog.records if record.name == "chassis.consumer"] == [
+        "event handled", "event duplicate"]
+    assert (outcome(first), outcome(second)) == ("ACK", "ACK")
+    assert payable_orders(runtime) == [("o-1", 2500, "placed")]
+    assert inbox_ids(runtime) == [event.id]
+
+
+def test_a_handler_that_fails_then_succeeds_is_retried_with_backoff(runtime, broker):
+    attempts: list[int] = []
+    sleeps: list[float] = []
+
+    def flaky(uow, event):
+        attempts.append(len(attempts) + 1)
+        if len(attempts) < 3:
+            raise RuntimeError("catalog is slow today")
+
+    event = order_placed("o-1")
+    send(broker, runtime, event.to_dict())
+    message = receive(broker, payments_queue(runtime))
+
+    consumer(runtime, broker, {"order.placed": flaky}, max_attempts=3, retry_base_delay=0.5,
+             sleep=sleeps.append).on_message(message)
+
+    assert attempts == [1, 2, 3]
+    assert sleeps == [0.5, 1.0]
+    assert outcome(message) == "ACK"
+    assert inbox_ids(runtime) == [event.id]
+    assert is_empty(broker, dead_queue(runtime))
+
+
+def test_a_handler_that_always_fails_is_dead_lettered_with_the_original_body(runtime, broker):
+    calls: list[str] = []
+
+    def broken(uow, event):
+        calls.append(event.id)
+        uow.session.execute(inbox.insert().values(event_id="side-effect", event_type="x", source="y",
+                                                  handled_at=event.occurred_at))
+        raise RuntimeError("bug in handler")
+
+    event = order_placed("o-1")
+    send(broker, runtime, event.to_dict())
+    message = receive(broker, payments_queue(runtime))
+
+    consumer(runtime, broker, {"order.placed": broken}, max_attempts=4).on_message(message)
+
+    assert calls == [event.id] * 4
+    assert outcome(message) == "ACK"
+    assert inbox_ids(runtime) == []  # every attempt rolled back, so a replay can still apply it
+    letter = receive(broker, dead_queue(runtime))
+    assert letter.body == message.body
+    assert json.loads(letter.body) == event.to_dict()
+    assert {key: letter.headers[key] for key in ("x-dead-letter-reason", "x-attempts", "x-original-routing-key",
+                                                 "x-service")} == {
+        "x-dead-letter-reason": "handler-failed", "x-attempts": 4, "x-original-routing-key": "order.placed",
+        "x-service": "payments"}
+    assert "bug in handler" in letter.headers["x-dead-letter-detail"]
+    assert is_empty(broker, payments_queue(runtime))
+
+
+def envelope_of_unknown_type() -> dict:
+    return {**order_placed().to_dict(), "type": "order.teleported"}
+
+
+def envelope_with_invalid_data() -> dict:
+    return {**order_placed().to_dict(), "data": {**order_placed_data("o-1"), "total_minor": -5}}
+
+
+def envelope_without_handler() -> dict:
+    # a valid event payments subscribes to, but this test's handler mapping lacks it
+    return CloudEvent.new("orders", "order.awaiting_payment", {"order_id": "o-1", "customer_id": "customer-1",
+                                                               "currency": "EUR", "total_minor": 2500}).to_dict()
+
+
+@pytest.mark.parametrize(("body", "raw", "reason"), [
+    (b"{not json", True, "malformed"),
+    (b'["a", "list"]', True, "malformed"),
+    ({"specversion": "1.0", "id": "e-1"}, False, "malformed"),
+    (envelope_of_unknown_type(), False, "unknown-type"),
+    (envelope_with_invalid_data(), False, "invalid"),
+    (envelope_without_handler(), False, "unhandled"),
+], ids=["not-json", "not-an-object", "missing-attributes", "unknown-type", "invalid", "unhandled"])
+def test_what_can_never_succeed_is_dead_lettered_at_once(runtime, broker, body, raw, reason):
+    calls: list[str] = []
+    handlers = {"order.placed": lambda uow, event: calls.append(event.id)}
+    send(broker, runtime, body, raw=raw)
+    message = receive(broker, payments_queue(runtime))
+
+    consumer(runtime, broker, handlers, max_attempts=5).on_message(message)
+
+    assert calls == []
+    assert outcome(message) == "ACK"
+    letter = receive(broker, dead_queue(runtime))
+    assert (letter.headers["x-dead-letter-reason"], letter.headers["x-attempts"]) == (reason, 0)
+    assert letter.body == message.body
+    assert inbox_ids(runtime) == []
+
+
+def test_a_database_outage_requeues_the_message_instead_of_dead_lettering_it(runtime, broker):
+    sleeps: list[float] = []
+
+    def database_down(uow, event):
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    event = order_placed("o-1")
+    send(broker, runtime, event.to_dict())
+    message = receive(broker, payments_queue(runtime))
+
+    consumer(runtime, broker, {"order.placed": database_down}, retry_base_delay=0.1,
+             sleep=sleeps.append).on_message(message)
+
+    assert outcome(message) == "REQUEUED"
+    assert sleeps == [pytest.approx(0.5)]  # one pause, no retry loop: the database is not the event's fault
+    assert is_empty(broker, dead_queue(runtime))
+    assert json.loads(receive(broker, payments_queue(runtime)).body)["id"] == event.id
+
+
+def test_a_requeued_event_is_applied_once_the_database_is_back(runtime, broker):
+    outage = {"on": True}
+    real = runtime.definition.event_handlers()["order.placed"]
+
+    def sometimes_down(uow, event):
+        if outage["on"]:
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+        real(uow, event)
+
+    events = consumer(runtime, broker, {"order.placed": sometimes_down})
+    send(broker, runtime, order_placed("o-1").to_dict())
+    events.on_message(receive(broker, payments_queue(runtime)))
+    outage["on"] = False
+
+    events.on_message(receive(broker, payments_queue(runtime)))
+
+    assert payable_orders(runtime) == [("o-1", 2500, "placed")]
+    assert is_empty(broker, payments_queue(runtime))

@@ -1,0 +1,47 @@
+"""Wait until every process of `make run` is ready, print the URLs, then stay out of the way.
+
+It keeps running (honcho stops everything when one process exits) and ends
+quietly on SIGTERM/SIGINT.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+import urllib.request
+
+SERVICES = {"gateway": 8000, "identity": 8001, "catalog": 8002, "orders": 8003, "payments": 8004, "analytics": 8005}
+DEADLINE_SECONDS = 120
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    started = time.monotonic()
+    waiting = dict(SERVICES)
+    while waiting and time.monotonic() - started < DEADLINE_SECONDS:
+        waiting = {name: port for name, port in waiting.items() if not ready(port)}
+        time.sleep(0.5)
+    if waiting:
+        print(f"not ready after {DEADLINE_SECONDS}s: {', '.join(waiting)}", flush=True)
+    else:
+        print(f"\nmarketplace back office ready in {time.monotonic() - started:.1f}s:", flush=True)
+        for name, port in SERVICES.items():
+            print(f"  {name:<10} http://127.0.0.1:{port}   docs: http://127.0.0.1:{port}/api/v1/{name}/docs",
+                  flush=True)
+        print("Ctrl-C stops everything.\n", flush=True)
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
