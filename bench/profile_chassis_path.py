@@ -19,15 +19,14 @@ import pstats
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=3000, help="requests per timing")
-    parser.add_argument("--repeats", type=int, default=7, help="timings per variant (the fastest counts)")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per timing")
+    parser.add_argument("--repeats", type=int, default=9, help="timings per variant (the fastest counts)")
     parser.add_argument("--top", type=int, default=25, help="functions listed from cProfile")
     args = parser.parse_args()
     RESULTS_DIR.mkdir(exist_ok=True)
@@ -46,6 +45,7 @@ def main() -> None:
 
 def _measure(issuer, args: argparse.Namespace) -> None:
     from apps import PING_PATH, READ_SCOPE, bare_app, chassis_app
+    from chassis_ablations import ablations
     from werkzeug.test import EnvironBuilder
 
     token = issuer.issue("bench-client", scopes=[READ_SCOPE], expires_in=3600)
@@ -55,30 +55,11 @@ def _measure(issuer, args: argparse.Namespace) -> None:
         bare, chassis = bare_app(), chassis_app()  # the chassis log handler keeps this file
         _call(chassis, environ, 50)  # fetch the JWKS, verify the token once, create metrics
         principal = chassis.extensions["chassis.verifier"].verify(token)
-        timings = _timings(bare, chassis, environ, _ablations(principal), args)
+        timings = _timings(bare, chassis, environ, ablations(principal, PING_PATH), args)
         profile = _profile(chassis, environ, args)
     _print_costs(timings)
     print(f"\ncProfile of {args.requests} chassis requests, by own time "
           "(profiling inflates every figure; read it for the ranking)\n" + profile)
-
-
-def _ablations(principal) -> dict[str, contextlib.AbstractContextManager]:
-    import logging
-
-    from chassis.logs import JsonFormatter
-    noop_child = mock.Mock(**{"labels.return_value": mock.Mock()})
-    noop_metrics = mock.Mock(http_requests=noop_child, http_latency=noop_child)
-    return {
-        "access log (LogRecord + JSON formatter + write/flush)":
-            mock.patch.object(logging.getLogger("chassis.access"), "disabled", True),
-        "  of it, JsonFormatter.format": mock.patch.object(JsonFormatter, "format", lambda self, record: "{}"),
-        "  of it, is_secret_key on each field": mock.patch("chassis.logs.is_secret_key", lambda key: False),
-        "metrics (labels() x2, counter inc, histogram observe; multiprocess)":
-            mock.patch("chassis.app.metrics", lambda: noop_metrics),
-        "auth (Authorization parse + verified-token cache hit + context)":
-            mock.patch("chassis.auth.flask.authenticate_request", lambda verifier=None: principal),
-        "request id (uuid4)": mock.patch("chassis.context.new_id", lambda: "00000000-0000-4000-8000-000000000000"),
-    }
 
 
 def _timings(bare, chassis, environ, ablations, args) -> dict[str, float]:
@@ -128,8 +109,8 @@ def _print_costs(timings: dict[str, float]) -> None:
             continue
         saved = chassis - elapsed
         top_level += 0.0 if name.startswith("  ") else saved
-        print(f"  {name:<70} {saved:6.1f} µs")
-    print(f"  {'rest: smorest/MethodView dispatch, 3 extra Flask hooks, contextvars, header':<70} "
+        print(f"  {name:<50} {saved:6.1f} µs")
+    print(f"  {'rest (smorest MethodView, 3 Flask hooks, g, ids)':<50} "
           f"{chassis - bare - top_level:6.1f} µs")
 
 

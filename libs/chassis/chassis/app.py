@@ -68,7 +68,6 @@ def _flask_config(definition: ServiceDefinition, settings: ServiceSettings) -> d
         "OPENAPI_URL_PREFIX": settings.api_prefix, "OPENAPI_JSON_PATH": "openapi.json",
         "API_SPEC_OPTIONS": {"info": {"description": definition.description}},
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES, "JSON_SORT_KEYS": False,
-        "SECRET_KEY": settings.client_secret or None,
         **openapi_asset_config(settings.api_prefix),
     }
 

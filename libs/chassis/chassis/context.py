@@ -17,7 +17,7 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("reques
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 _principal: contextvars.ContextVar[Any] = contextvars.ContextVar("principal", default=None)
 
-_VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_VALID_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def new_id() -> str:
@@ -27,7 +27,8 @@ def new_id() -> str:
 
 def valid_id(candidate: str | None) -> str | None:
     """Return ``candidate`` if it is a safe id to echo and log, else None."""
-    if candidate and _VALID_ID.match(candidate):
+    # fullmatch: "$" would also accept a trailing newline, which must never reach a header or a log line.
+    if candidate and _VALID_ID.fullmatch(candidate):
         return candidate
     return None
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, *, pool_size: int = 5, pool_recycle: int = 1800) -> Engine:
@@ -21,8 +22,9 @@ def make_engine(url: str, *, pool_size: int = 5, pool_recycle: int = 1800) -> En
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
+    # A connect timeout keeps a host that drops packets from hanging requests and probes.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         pool_recycle=pool_recycle)
+                         pool_recycle=pool_recycle, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

@@ -82,6 +82,14 @@ class Runtime:
     def topology(self) -> Topology:
         return topology_for(self.settings.broker_url, self.settings.broker_namespace)
 
+    def service_client(self, base_url: str):
+        """An HTTP client to another service, authenticated with this service's own OAuth2 client."""
+        from chassis.http_client import ClientCredentialsTokens, ServiceClient
+        s = self.settings
+        tokens = ClientCredentialsTokens(s.token_url, s.client_id, s.client_secret) if s.client_id else None
+        return ServiceClient(base_url, tokens=tokens, connect_timeout=s.http_connect_timeout,
+                             read_timeout=s.http_read_timeout, user_agent=f"marketplace-{self.name}")
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.database.sessions, self.name)
 

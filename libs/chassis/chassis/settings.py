@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import (BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
@@ -35,12 +35,10 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
-    environment: Literal["development", "test", "production"] = "development"
     database_url: str = ""
     broker_url: str = ""
     broker_namespace: str = ""
     broker_visibility_timeout: float = 30.0
-    public_base_url: str = "http://localhost:8000"
     jwt_issuer: str = "http://localhost:8000"
     jwt_audiences: list[str] = ["marketplace"]
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"

@@ -60,7 +60,7 @@ def client():
     definition = ServiceDefinition(name="demo", title="Demo", version="1.0.0", settings_cls=DemoSettings,
                                    package="chassis", blueprints=demo_blueprints, uses_database=False,
                                    uses_broker=False)
-    app = build_app(definition, DemoSettings(environment="test", log_json=False))
+    app = build_app(definition, DemoSettings(log_json=False))
     return app.test_client()
 
 

@@ -40,14 +40,14 @@ DEMO = ServiceDefinition(name="demo", title="Demo", version="1.0.0", settings_cl
 
 @pytest.fixture(scope="module")
 def client():
-    return build_app(DEMO, DemoSettings(environment="test", log_json=False)).test_client()
+    return build_app(DEMO, DemoSettings(log_json=False)).test_client()
 
 
 @pytest.fixture
 def database_down_client():
     """Payments (without its broker) pointed at a database nobody listens for."""
     definition = dataclasses.replace(payments_definition(), uses_broker=False)
-    app = build_app(definition, definition.settings_cls(environment="test", log_json=False,
+    app = build_app(definition, definition.settings_cls(log_json=False,
                                                         database_url=UNREACHABLE_DATABASE_URL))
     yield app.test_client()
     app.extensions["chassis.runtime"].dispose()

@@ -12,6 +12,7 @@ from chassis.tables import audit_log, metadata as chassis_metadata, outbox
 from chassis.testing.backends import Backend, backend_name
 from chassis.uow import UnitOfWork
 from contracts.registry import InvalidEvent, UnknownEventType
+from payments.app import definition as payments_definition
 
 demo_metadata = MetaData()
 widgets = Table("widgets", demo_metadata, Column("id", Integer, primary_key=True, autoincrement=False),
@@ -238,7 +239,7 @@ def test_audit_records_the_caller_the_change_and_the_request(uow, database):
 
 
 def test_audit_without_a_caller_is_recorded_as_the_system(uow, database):
-    with uow:
+    with context.bound(principal=None), uow:
         uow.audit("order.expired", "order", 42)
         uow.commit()
 
@@ -270,3 +271,17 @@ def test_audit_occurrence_time_is_recorded(uow, database):
 
     [row] = stored(database, audit_log)
     assert row["occurred_at"] is not None
+
+
+def test_audit_entries_are_listed_to_operators_by_the_service(service_app, bearer):
+    app = service_app(payments_definition())
+    uow = app.extensions["chassis.runtime"].uow()
+    with context.bound(request_id="req-9", principal=Caller(subject="admin-1", roles=frozenset({"operator"}))), uow:
+        uow.audit("settings.changed", "settings", "payments", before={"fee": 1}, after={"fee": 2}, reason="q3")
+        uow.commit()
+
+    listed = app.test_client().get("/api/v1/payments/audit", headers=bearer(roles=["operator"])).get_json()
+
+    assert [{key: value for key, value in entry.items() if key not in {"id", "occurred_at"}} for entry in listed] == [{
+        "actor": "admin-1", "actor_roles": "operator", "action": "settings.changed", "target_type": "settings",
+        "target_id": "payments", "before": {"fee": 1}, "after": {"fee": 2}, "reason": "q3", "request_id": "req-9"}]

@@ -14,6 +14,7 @@ from chassis.events.broker import connect
 from chassis.events.consumer import EventConsumer
 from chassis.events.deadletter import DeadLetterPublisher
 from chassis.events.envelope import CloudEvent
+from chassis.events.topology import Topology, topology_for
 from chassis.tables import inbox
 
 pytestmark = pytest.mark.timeout(30)
@@ -25,8 +26,8 @@ def order_placed_data(order_id: str) -> dict:
             "placed_at": "2024-05-01T12:00:00+00:00",
             "vendor_orders": [{"vendor_order_id": f"vo-{order_id}", "vendor_id": vendor_id, "items_total_minor": 2000,
                                "shipping_minor": 500, "total_minor": 2500,
-                               "lines": [{"line_id": f"line-{order_id}", "offer_id": "offer-1", "product_id": "product-1",
-                                          "category_id": None, "vendor_id": vendor_id, "quantity": 2,
+                               "lines": [{"line_id": f"line-{order_id}", "offer_id": "offer-1",
+                                          "product_id": "product-1", "category_id": None, "vendor_id": vendor_id, "quantity": 2,
                                           "unit_price_minor": 1000, "title": "Teapot"}]}]}
 
 
@@ -35,27 +36,35 @@ def order_placed(order_id: str = "o-1") -> CloudEvent:
 
 
 @pytest.fixture
-def runtime(service_app):
-    from payments.app import definition
-    return service_app(definition()).extensions["chassis.runtime"]
+def topology(backend) -> Topology:
+    """What the payments runtime uses on this backend (the backend removes the namespace afterwards)."""
+    return topology_for(backend.broker_url(), backend.namespace)
 
 
 @pytest.fixture
-def broker(backend, runtime):
+def runtime(service_app, topology):
+    from payments.app import definition
+    runtime = service_app(definition()).extensions["chassis.runtime"]
+    assert runtime.topology == topology
+    return runtime
+
+
+@pytest.fixture
+def broker(backend, topology):
     """The test backend's broker (embedded file or RabbitMQ), topology declared under the test's namespace."""
     with connect(backend.broker_url()) as connection:
-        runtime.topology.declare(connection)
+        topology.declare(connection)
         yield connection
 
 
-def send(broker: Connection, runtime, body, routing_key: str = "order.placed", *, raw: bool = False) -> None:
-    """Publish like the relay does (JSON envelope), or ``raw`` bytes as they are."""
+def send(broker: Connection, topology: Topology, body, *, raw: bool = False) -> None:
+    """Publish as the relay does (a JSON envelope), or ``raw`` bytes as they are, with key order.placed."""
     producer = Producer(broker.default_channel)
     if raw:
-        producer.publish(body, exchange=runtime.topology.events_exchange, routing_key=routing_key,
+        producer.publish(body, exchange=topology.events_exchange, routing_key="order.placed",
                          content_type="application/json", content_encoding="utf-8")
     else:
-        producer.publish(body, exchange=runtime.topology.events_exchange, routing_key=routing_key, serializer="json")
+        producer.publish(body, exchange=topology.events_exchange, routing_key="order.placed", serializer="json")
 
 
 def receive(broker: Connection, queue, timeout: float = 5.0) -> Message:
@@ -80,18 +89,10 @@ def outcome(message: Message) -> str:
     return message._state
 
 
-def payments_queue(runtime):
-    return runtime.topology.queue("payments")
-
-
-def dead_queue(runtime):
-    return runtime.topology.dead_letter_queue("payments")
-
-
-def consumer(runtime, broker, handlers=None, **options) -> EventConsumer:
+def consumer(runtime, broker, topology, handlers=None, **options) -> EventConsumer:
     options.setdefault("sleep", lambda seconds: None)
     return EventConsumer(service="payments", handlers=handlers or runtime.definition.event_handlers(),
-                         new_uow=runtime.uow, dead_letters=DeadLetterPublisher(broker, runtime.topology, "payments"),
+                         new_uow=runtime.uow, dead_letters=DeadLetterPublisher(broker, topology, "payments"),
                          **options)
 
 
@@ -113,29 +114,29 @@ def payable_orders(runtime) -> list[tuple]:
         return [(o.order_id, o.total_minor, o.status) for o in session.scalars(select(PayableOrder))]
 
 
-def test_handled_event_is_applied_recorded_in_the_inbox_and_acked(runtime, broker):
+def test_handled_event_is_applied_recorded_in_the_inbox_and_acked(runtime, broker, topology):
     event = order_placed("o-1")
-    send(broker, runtime, event.to_dict())
-    message = receive(broker, payments_queue(runtime))
+    send(broker, topology, event.to_dict())
+    message = receive(broker, topology.queue("payments"))
 
-    consumer(runtime, broker).on_message(message)
+    consumer(runtime, broker, topology).on_message(message)
 
     assert outcome(message) == "ACK"
     assert payable_orders(runtime) == [("o-1", 2500, "placed")]
     assert inbox_ids(runtime) == [event.id]
-    assert is_empty(broker, payments_queue(runtime)) and is_empty(broker, dead_queue(runtime))
+    assert is_empty(broker, topology.queue("payments")) and is_empty(broker, topology.dead_letter_queue("payments"))
 
 
-def test_an_event_delivered_twice_is_applied_once(runtime, broker, caplog):
+def test_an_event_delivered_twice_is_applied_once(runtime, broker, topology, caplog):
     caplog.set_level(logging.INFO, logger="chassis.consumer")
     calls: list[str] = []
     handlers = dict(runtime.definition.event_handlers())
     handlers["order.placed"] = counting(handlers["order.placed"], calls)
     event = order_placed("o-1")
-    send(broker, runtime, event.to_dict())
-    send(broker, runtime, event.to_dict())
-    first, second = receive(broker, payments_queue(runtime)), receive(broker, payments_queue(runtime))
-    events = consumer(runtime, broker, handlers)
+    send(broker, topology, event.to_dict())
+    send(broker, topology, event.to_dict())
+    first, second = receive(broker, topology.queue("payments")), receive(broker, topology.queue("payments"))
+    events = consumer(runtime, broker, topology, handlers)
 
     events.on_message(first)
     events.on_message(second)
@@ -148,7 +149,7 @@ def test_an_event_delivered_twice_is_applied_once(runtime, broker, caplog):
     assert inbox_ids(runtime) == [event.id]
 
 
-def test_a_handler_that_fails_then_succeeds_is_retried_with_backoff(runtime, broker):
+def test_a_handler_that_fails_then_succeeds_is_retried_with_backoff(runtime, broker, topology):
     attempts: list[int] = []
     sleeps: list[float] = []
 
@@ -158,38 +159,38 @@ def test_a_handler_that_fails_then_succeeds_is_retried_with_backoff(runtime, bro
             raise RuntimeError("catalog is slow today")
 
     event = order_placed("o-1")
-    send(broker, runtime, event.to_dict())
-    message = receive(broker, payments_queue(runtime))
+    send(broker, topology, event.to_dict())
+    message = receive(broker, topology.queue("payments"))
 
-    consumer(runtime, broker, {"order.placed": flaky}, max_attempts=3, retry_base_delay=0.5,
+    consumer(runtime, broker, topology, {"order.placed": flaky}, max_attempts=3, retry_base_delay=0.5,
              sleep=sleeps.append).on_message(message)
 
     assert attempts == [1, 2, 3]
     assert sleeps == [0.5, 1.0]
     assert outcome(message) == "ACK"
     assert inbox_ids(runtime) == [event.id]
-    assert is_empty(broker, dead_queue(runtime))
+    assert is_empty(broker, topology.dead_letter_queue("payments"))
 
 
-def test_a_handler_that_always_fails_is_dead_lettered_with_the_original_body(runtime, broker):
+def test_a_handler_that_always_fails_is_dead_lettered_with_the_original_body(runtime, broker, topology):
     calls: list[str] = []
 
     def broken(uow, event):
         calls.append(event.id)
-        uow.session.execute(inbox.insert().values(event_id="side-effect", event_type="x", source="y",
+        uow.session.execute(inbox.insert().values(event_id=f"side-effect-{len(calls)}", event_type="x", source="y",
                                                   handled_at=event.occurred_at))
         raise RuntimeError("bug in handler")
 
     event = order_placed("o-1")
-    send(broker, runtime, event.to_dict())
-    message = receive(broker, payments_queue(runtime))
+    send(broker, topology, event.to_dict())
+    message = receive(broker, topology.queue("payments"))
 
-    consumer(runtime, broker, {"order.placed": broken}, max_attempts=4).on_message(message)
+    consumer(runtime, broker, topology, {"order.placed": broken}, max_attempts=4).on_message(message)
 
     assert calls == [event.id] * 4
     assert outcome(message) == "ACK"
     assert inbox_ids(runtime) == []  # every attempt rolled back, so a replay can still apply it
-    letter = receive(broker, dead_queue(runtime))
+    letter = receive(broker, topology.dead_letter_queue("payments"))
     assert letter.body == message.body
     assert json.loads(letter.body) == event.to_dict()
     assert {key: letter.headers[key] for key in ("x-dead-letter-reason", "x-attempts", "x-original-routing-key",
@@ -197,7 +198,7 @@ def test_a_handler_that_always_fails_is_dead_lettered_with_the_original_body(run
         "x-dead-letter-reason": "handler-failed", "x-attempts": 4, "x-original-routing-key": "order.placed",
         "x-service": "payments"}
     assert "bug in handler" in letter.headers["x-dead-letter-detail"]
-    assert is_empty(broker, payments_queue(runtime))
+    assert is_empty(broker, topology.queue("payments"))
 
 
 def envelope_of_unknown_type() -> dict:
@@ -222,42 +223,44 @@ def envelope_without_handler() -> dict:
     (envelope_with_invalid_data(), False, "invalid"),
     (envelope_without_handler(), False, "unhandled"),
 ], ids=["not-json", "not-an-object", "missing-attributes", "unknown-type", "invalid", "unhandled"])
-def test_what_can_never_succeed_is_dead_lettered_at_once(runtime, broker, body, raw, reason):
-    calls: list[str] = []
-    handlers = {"order.placed": lambda uow, event: calls.append(event.id)}
-    send(broker, runtime, body, raw=raw)
-    message = receive(broker, payments_queue(runtime))
+def test_what_can_never_succeed_is_dead_lettered_at_once(broker, topology, body, raw, reason):
+    def no_unit_of_work():
+        raise AssertionError("a message that can never succeed must not reach a handler")
 
-    consumer(runtime, broker, handlers, max_attempts=5).on_message(message)
+    send(broker, topology, body, raw=raw)
+    message = receive(broker, topology.queue("payments"))
+    events = EventConsumer(service="payments", handlers={"order.placed": lambda uow, event: None},
+                           new_uow=no_unit_of_work, dead_letters=DeadLetterPublisher(broker, topology, "payments"),
+                           sleep=lambda seconds: None)
 
-    assert calls == []
+    events.on_message(message)
+
     assert outcome(message) == "ACK"
-    letter = receive(broker, dead_queue(runtime))
+    letter = receive(broker, topology.dead_letter_queue("payments"))
     assert (letter.headers["x-dead-letter-reason"], letter.headers["x-attempts"]) == (reason, 0)
     assert letter.body == message.body
-    assert inbox_ids(runtime) == []
 
 
-def test_a_database_outage_requeues_the_message_instead_of_dead_lettering_it(runtime, broker):
+def test_a_database_outage_requeues_the_message_instead_of_dead_lettering_it(runtime, broker, topology):
     sleeps: list[float] = []
 
     def database_down(uow, event):
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
     event = order_placed("o-1")
-    send(broker, runtime, event.to_dict())
-    message = receive(broker, payments_queue(runtime))
+    send(broker, topology, event.to_dict())
+    message = receive(broker, topology.queue("payments"))
 
-    consumer(runtime, broker, {"order.placed": database_down}, retry_base_delay=0.1,
+    consumer(runtime, broker, topology, {"order.placed": database_down}, retry_base_delay=0.1,
              sleep=sleeps.append).on_message(message)
 
     assert outcome(message) == "REQUEUED"
     assert sleeps == [pytest.approx(0.5)]  # one pause, no retry loop: the database is not the event's fault
-    assert is_empty(broker, dead_queue(runtime))
-    assert json.loads(receive(broker, payments_queue(runtime)).body)["id"] == event.id
+    assert is_empty(broker, topology.dead_letter_queue("payments"))
+    assert json.loads(receive(broker, topology.queue("payments")).body)["id"] == event.id
 
 
-def test_a_requeued_event_is_applied_once_the_database_is_back(runtime, broker):
+def test_a_requeued_event_is_applied_once_the_database_is_back(runtime, broker, topology):
     outage = {"on": True}
     real = runtime.definition.event_handlers()["order.placed"]
 
@@ -266,12 +269,12 @@ def test_a_requeued_event_is_applied_once_the_database_is_back(runtime, broker):
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
         real(uow, event)
 
-    events = consumer(runtime, broker, {"order.placed": sometimes_down})
-    send(broker, runtime, order_placed("o-1").to_dict())
-    events.on_message(receive(broker, payments_queue(runtime)))
+    events = consumer(runtime, broker, topology, {"order.placed": sometimes_down})
+    send(broker, topology, order_placed("o-1").to_dict())
+    events.on_message(receive(broker, topology.queue("payments")))
     outage["on"] = False
 
-    events.on_message(receive(broker, payments_queue(runtime)))
+    events.on_message(receive(broker, topology.queue("payments")))
 
     assert payable_orders(runtime) == [("o-1", 2500, "placed")]
-    assert is_empty(broker, payments_queue(runtime))
+    assert is_empty(broker, topology.queue("payments"))

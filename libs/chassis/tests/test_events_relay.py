@@ -24,8 +24,8 @@ def order_placed_data(order_id: str) -> dict:
             "placed_at": "2024-05-01T12:00:00+00:00",
             "vendor_orders": [{"vendor_order_id": f"vo-{order_id}", "vendor_id": vendor_id, "items_total_minor": 2000,
                                "shipping_minor": 500, "total_minor": 2500,
-                               "lines": [{"line_id": f"line-{order_id}", "offer_id": "offer-1", "product_id": "product-1",
-                                          "category_id": None, "vendor_id": vendor_id, "quantity": 2,
+                               "lines": [{"line_id": f"line-{order_id}", "offer_id": "offer-1",
+                                          "product_id": "product-1", "category_id": None, "vendor_id": vendor_id, "quantity": 2,
                                           "unit_price_minor": 1000, "title": "Teapot"}]}]}
 
 

@@ -207,7 +207,7 @@ def test_an_unknown_setting_is_422_naming_it(app, client, admin):
         "fraction-for-int", "lowercase-currency",
         "long-currency", "number-for-currency"])
 def test_an_invalid_value_is_422_with_errors_by_field_and_changes_nothing(app, client, admin, changes, field):
-    response = client.patch(SETTINGS, json={**changes}, headers=admin)
+    response = client.patch(SETTINGS, json=changes, headers=admin)
 
     assert (response.status_code, response.json["type"], list(response.json["errors"])) == (
         422, "urn:marketplace:problem:validation-failed", [field])

@@ -28,4 +28,4 @@ def connect(url: str, *, visibility_timeout: float = 30.0, confirm_publish: bool
 def check(url: str, *, timeout: float = 2.0) -> None:
     """Raise if the broker cannot be reached within ``timeout`` seconds."""
     with connect(url, connect_timeout=timeout) as connection:
-        connection.ensure_connection(max_retries=1, timeout=timeout)
+        connection.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)

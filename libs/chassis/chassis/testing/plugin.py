@@ -41,7 +41,7 @@ def service_settings(backend, jwks_url):
     def build(definition, **overrides):
         values = dict(database_url=backend.database_url(definition.name), broker_url=backend.broker_url(),
                       broker_namespace=backend.namespace, jwt_issuer=TEST_ISSUER, jwt_audiences=[TEST_AUDIENCE],
-                      jwks_url=jwks_url, environment="test", log_json=False, event_retry_base_delay=0.01,
+                      jwks_url=jwks_url, log_json=False, event_retry_base_delay=0.01,
                       broker_visibility_timeout=2.0)
         values.update(overrides)
         return definition.settings_cls(**values)
