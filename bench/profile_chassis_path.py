@@ -6,7 +6,7 @@ off in turn with a patch (files untouched) and the time saved is its cost.
 Runs the same environment as the server benchmark: real token verified by a
 JWKS fetched over HTTP, multiprocess metrics, JSON access log to a file.
 
-    .venv/bin/python bench/profile_chassis_path.py [--requests 3000] [--repeats 7] [--top 25]
+    .venv/bin/python bench/profile_chassis_path.py [--requests 2000] [--repeats 9] [--top 25]
 """
 from __future__ import annotations
 

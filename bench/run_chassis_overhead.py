@@ -10,22 +10,21 @@ Prints figures, asserts nothing. Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import signal
+import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
-from apps import PING_BODY, PING_PATH, READ_SCOPE
-from gunicorn_servers import GunicornServer
+from apps import PING_PATH, READ_SCOPE
+from endpoint_checks import check_real_path
+from gunicorn_servers import REPO_ROOT, GunicornServer
 from overhead_report import round_line, summarize, table, write_json
 from wrk_load import LoadResult, LoadShape, run_wrk, wrk_version
 
@@ -41,40 +40,51 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up load per app")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers per app")
+    parser.add_argument("--chassis-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="what-if: extra environment for the chassis server, e.g. "
+                             "MARKETPLACE_LOG_LEVEL=WARNING to price the access log (skips the log check)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C, so the servers are stopped either way.
+    # Ctrl-C and SIGTERM both unwind (even when started in the background, where SIGINT
+    # comes ignored), so the servers are stopped either way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     RESULTS_DIR.mkdir(exist_ok=True)
+    estimate = 2 * args.warmup + 2 * args.rounds * args.duration
+    print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s x {args.rounds} rounds per app, "
+          f"gunicorn sync x {args.workers} workers; about {estimate:.0f}s of load", flush=True)
+    rounds, access_lines = _run(args)
+    summary = summarize(rounds)
+    print("\nmedians over rounds\n" + table(summary))
+    print(f"\nchassis JSON access log: {access_lines} lines in {_relative(RESULTS_DIR / 'chassis-stdout.log')}")
+    out = RESULTS_DIR / f"chassis_overhead-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    write_json(out, _environment(args, access_lines), rounds, summary)
+    print(f"figures written to {_relative(out)}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> tuple[dict[str, list[LoadResult]], int]:
+    """Start the JWKS server and both gunicorns, check, load; everything is stopped on the way out."""
     from chassis.testing.jwks_server import JWKSServer
     from chassis.testing.tokens import TokenIssuer
 
     issuer = TokenIssuer(issuer="http://issuer.bench", audience="marketplace")
     # One token for the whole run, as a real client reuses its access token.
     headers = {"Authorization": f"Bearer {issuer.issue('bench-client', scopes=[READ_SCOPE], expires_in=3600)}"}
-    estimate = 2 * args.warmup + 2 * args.rounds * args.duration
-    print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s x {args.rounds} rounds per app, "
-          f"gunicorn sync x {args.workers} workers; about {estimate:.0f}s of load", flush=True)
     with ExitStack() as stack:
         jwks = stack.enter_context(JWKSServer(issuer.jwks()))
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-chassis-")))
         servers = _servers(args.workers, jwks.url, issuer.issuer, scratch)
+        servers["chassis"].env.update(_overrides(args.chassis_env))
         for server in servers.values():
             stack.callback(server.stop)
             server.start(PING_PATH)
-        _check_real_path(servers, headers)
-        rounds = _measure(servers, headers, args)
-        access_lines = _count_lines(servers["chassis"].stdout_path)
-    summary = summarize(rounds)
-    print("\nmedians over rounds\n" + table(summary))
-    print(f"\nchassis JSON access log: {access_lines} lines in {_relative(servers['chassis'].stdout_path)}")
-    out = RESULTS_DIR / f"chassis_overhead-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    write_json(out, _environment(args, access_lines), rounds, summary)
-    print(f"figures written to {_relative(out)}")
-    return 0
+        check_real_path(servers["bare"].base_url, servers["chassis"].base_url, servers["chassis"].stdout_path,
+                        headers, expect_access_log=not args.chassis_env)
+        return _measure(servers, headers, args), _count_lines(servers["chassis"].stdout_path)
 
 
 def _servers(workers: int, jwks_url: str, issuer: str, scratch: Path) -> dict[str, GunicornServer]:
@@ -90,20 +100,13 @@ def _servers(workers: int, jwks_url: str, issuer: str, scratch: Path) -> dict[st
     }
 
 
-def _check_real_path(servers: dict[str, GunicornServer], headers: dict[str, str]) -> None:
-    """Refuse to measure unless the chassis endpoint really authenticates, logs and counts."""
-    chassis = servers["chassis"].base_url
-    status, body, response_headers = _get(chassis + PING_PATH, headers)
-    _expect(status == 200 and body == PING_BODY, f"chassis with token: {status} {body}")
-    _expect("X-Request-ID" in response_headers, "chassis response has no X-Request-ID")
-    status, _, _ = _get(chassis + PING_PATH, {})
-    _expect(status == 401, f"chassis without token answered {status}, expected 401")
-    status, body, _ = _get(servers["bare"].base_url + PING_PATH, headers)
-    _expect(status == 200 and body == PING_BODY, f"bare: {status} {body}")
-    _expect('"logger": "chassis.access"' in servers["chassis"].stdout_path.read_text(), "no JSON access log line")
-    metrics = urllib.request.urlopen(chassis + "/metrics", timeout=5).read().decode()
-    _expect(f'route="{PING_PATH}"' in metrics, "no http_requests_total for the endpoint in /metrics")
-    print("checked: chassis 200 with token, 401 without; X-Request-ID, JSON access log and metrics present")
+def _overrides(assignments: list[str]) -> dict[str, str]:
+    pairs = [assignment.partition("=") for assignment in assignments]
+    if any(not name or not sep for name, sep, _ in pairs):
+        raise SystemExit("--chassis-env takes NAME=VALUE")
+    if pairs:
+        print("what-if run, chassis server also gets: " + " ".join(assignments))
+    return {name: value for name, _, value in pairs}
 
 
 def _measure(servers: dict[str, GunicornServer], headers: dict[str, str],
@@ -130,20 +133,6 @@ def _load_and_account(server: GunicornServer, shape: LoadShape, headers: dict[st
     return replace(result, server_cpu_us_per_request=cpu_us)
 
 
-def _get(url: str, headers: dict[str, str]) -> tuple[int, object, dict[str, str]]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read()), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace"), dict(error.headers)
-
-
-def _expect(condition: bool, problem: str) -> None:
-    if not condition:
-        raise SystemExit(f"not measuring the real path: {problem}")
-
-
 def _count_lines(path: Path) -> int:
     with open(path, "rb") as log:
         return sum(1 for _ in log)
@@ -153,14 +142,25 @@ def _relative(path: Path) -> str:
     return os.path.relpath(path, Path.cwd())
 
 
+def _chassis_revision() -> str:
+    """Last commit touching libs/chassis, marked when the work tree changes it further."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True).stdout.strip()
+    changed = git("status", "--porcelain", "--", "libs/chassis/chassis")
+    return git("log", "-1", "--format=%h", "--", "libs/chassis") + (" + uncommitted changes" if changed else "")
+
+
 def _environment(args: argparse.Namespace, access_lines: int) -> dict:
     return {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
         "python": platform.python_version(), "gunicorn": version("gunicorn"), "flask": version("flask"),
-        "load_generator": wrk_version(), "args": vars(args),
+        "load_generator": wrk_version(), "chassis_revision": _chassis_revision(), "args": vars(args),
         "chassis_stdout": "bench/results/chassis-stdout.log", "chassis_access_log_lines": access_lines,
     }
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("interrupted: servers stopped, no figures written")

@@ -31,7 +31,7 @@ def app(tmp_path_factory, jwks_url):
     settings = service.settings_cls(
         database_url=backend.database_url(service.name), broker_url=backend.broker_url(),
         broker_namespace=backend.namespace, jwt_issuer=TEST_ISSUER, jwt_audiences=[TEST_AUDIENCE],
-        jwks_url=jwks_url, environment="test", log_json=False)
+        jwks_url=jwks_url, log_json=False)
     app = build_app(service, settings)
     migrations.upgrade(app.extensions["chassis.runtime"])
     yield app

@@ -1,0 +1,42 @@
+"""Before measuring: prove the chassis endpoint takes the real path (auth, ids, logs, metrics)."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from apps import PING_BODY, PING_PATH
+
+
+def check_real_path(bare_url: str, chassis_url: str, chassis_stdout: Path, headers: dict[str, str], *,
+                    expect_access_log: bool = True) -> None:
+    """Exit unless chassis answers 200 with the token and 401 without, with id, log line and metric."""
+    status, body, response_headers = _get(chassis_url + PING_PATH, headers)
+    _expect(status == 200 and body == PING_BODY, f"chassis with token: {status} {body}")
+    _expect("X-Request-ID" in response_headers, "chassis response has no X-Request-ID")
+    status, _, _ = _get(chassis_url + PING_PATH, {})
+    _expect(status == 401, f"chassis without token answered {status}, expected 401")
+    status, body, _ = _get(bare_url + PING_PATH, headers)
+    _expect(status == 200 and body == PING_BODY, f"bare: {status} {body}")
+    if expect_access_log:
+        _expect('"logger": "chassis.access"' in chassis_stdout.read_text(), "no JSON access log line")
+    with urllib.request.urlopen(chassis_url + "/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    _expect(f'route="{PING_PATH}"' in metrics, "no http_requests_total for the endpoint in /metrics")
+    print("checked: chassis 200 with token, 401 without; X-Request-ID, metrics"
+          + (", JSON access log" if expect_access_log else "") + " present")
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[int, object, dict[str, str]]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read()), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace"), dict(error.headers)
+
+
+def _expect(condition: bool, problem: str) -> None:
+    if not condition:
+        raise SystemExit(f"not measuring the real path: {problem}")
