@@ -1,23 +1,17 @@
 """The app factory every service (and the gateway) builds on."""
 from __future__ import annotations
 
-import logging
-import time
-
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app
 from flask_smorest import Api
 
-from chassis import context
 from chassis.errors import PROBLEM_CONTENT_TYPE, ProblemSchema, install_error_handlers
 from chassis.health import health_blueprint
 from chassis.logs import configure_logging
-from chassis.metrics import metrics
+from chassis.observability import RequestObserver, ServiceFlask
 from chassis.openapi_assets import openapi_asset_config, register_openapi_assets
 from chassis.runtime import Runtime, ServiceDefinition
 from chassis.settings import ServiceSettings, load_settings
 
-access_log = logging.getLogger("chassis.access")
-PROBE_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
@@ -40,12 +34,12 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     """Create the Flask app of ``definition`` with every cross-cutting concern wired in."""
     settings = settings or load_settings(definition.settings_cls)
     configure_logging(definition.name, settings.log_level, settings.log_json)
-    app = Flask(definition.package)
+    app = ServiceFlask(definition.package)
     app.config.update(_flask_config(definition, settings))
     runtime = Runtime(definition, settings)
     app.extensions["chassis.runtime"] = runtime
     app.extensions["chassis.verifier"] = _verifier(settings)
-    _install_request_hooks(app)
+    app.wsgi_app = RequestObserver(app.wsgi_app)  # type: ignore[method-assign]
     api = ServiceApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     install_error_handlers(app)  # after Api: replaces its JSON error handler
@@ -87,40 +81,3 @@ def _chassis_blueprints(definition: ServiceDefinition) -> list:
         from chassis.runtime_settings import settings_blueprint
         blueprints.append(settings_blueprint(definition))
     return blueprints
-
-
-def _install_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def _bind_request() -> None:
-        g.chassis_started = time.perf_counter()
-        rid = context.valid_id(request.headers.get("X-Request-ID")) or context.new_id()
-        cid = context.valid_id(request.headers.get("X-Correlation-ID"))
-        g.chassis_tokens = context.bind_request(rid, cid)
-
-    @app.after_request
-    def _observe(response):
-        rid = context.request_id()
-        if rid:
-            response.headers["X-Request-ID"] = rid
-        started = g.get("chassis_started")
-        if started is not None:
-            _record(response.status_code, time.perf_counter() - started)
-        return response
-
-    @app.teardown_request
-    def _unbind(_exc) -> None:
-        tokens = g.pop("chassis_tokens", None)
-        if tokens:
-            context.unbind(tokens)
-
-
-def _record(status: int, elapsed: float) -> None:
-    route = request.url_rule.rule if request.url_rule else "unmatched"
-    m = metrics()
-    m.http_requests.labels(request.method, route, str(status)).inc()
-    m.http_latency.labels(request.method, route).observe(elapsed)
-    level = logging.DEBUG if request.path in PROBE_PATHS else logging.INFO
-    if access_log.isEnabledFor(level):
-        access_log.log(level, "%s %s %s", request.method, request.path, status, extra={
-            "method": request.method, "path": request.path, "route": route, "status": status,
-            "duration_ms": round(elapsed * 1000, 2)})

@@ -36,8 +36,7 @@ def install_verifier(app: Any, verifier: TokenVerifier) -> None:
     app.extensions[EXTENSION_KEY] = verifier
 
 
-def _bearer_token() -> str:
-    header = request.headers.get("Authorization", "")
+def _bearer_token(header: str) -> str:
     scheme, _, rest = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         raise MissingToken()
@@ -53,18 +52,19 @@ def authenticate_request(verifier: TokenVerifier | None = None) -> Principal:
     Raises 401 (``MissingToken``/``InvalidTokenError``) or 503 when the
     issuer's keys cannot be fetched. Idempotent within one request.
     """
-    cached = request.environ.get(_ENVIRON_KEY)
+    environ = request.environ  # one proxy lookup: this runs on every protected request
+    cached = environ.get(_ENVIRON_KEY)
     if cached is not None:
         return cached
     verifier = verifier or _app_verifier()
-    token = _bearer_token()
+    token = _bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
     try:
         principal = verifier.verify(token)
     except InvalidToken as exc:
         raise InvalidTokenError(exc.description) from None
     except KeySetUnavailable:
         raise AuthUnavailable() from None
-    request.environ[_ENVIRON_KEY] = principal
+    environ[_ENVIRON_KEY] = principal
     context.set_principal(principal)
     return principal
 
