@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,12 +21,23 @@ def check_real_path(bare_url: str, chassis_url: str, chassis_stdout: Path, heade
     status, body, _ = _get(bare_url + PING_PATH, headers)
     _expect(status == 200 and body == PING_BODY, f"bare: {status} {body}")
     if expect_access_log:
-        _expect('"logger": "chassis.access"' in chassis_stdout.read_text(), "no JSON access log line")
+        _expect(_access_line_within(chassis_stdout, seconds=3), "no JSON access log line")
     with urllib.request.urlopen(chassis_url + "/metrics", timeout=5) as response:
         metrics = response.read().decode()
     _expect(f'route="{PING_PATH}"' in metrics, "no http_requests_total for the endpoint in /metrics")
     print("checked: chassis 200 with token, 401 without; X-Request-ID, metrics"
           + (", JSON access log" if expect_access_log else "") + " present")
+
+
+def _access_line_within(stdout: Path, seconds: float) -> bool:
+    """Access lines are flushed twice a second: wait for one to parse as JSON."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for line in stdout.read_text().splitlines():
+            if line.startswith("{") and json.loads(line).get("logger") == "chassis.access":
+                return True
+        time.sleep(0.2)
+    return False
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, object, dict[str, str]]:

@@ -69,9 +69,7 @@ class RequestObserver:
         path = environ.get("PATH_INFO", "")
         level = logging.DEBUG if path in PROBE_PATHS else logging.INFO
         if access_log.isEnabledFor(level):
-            log_access(access_log, level, f"{method} {path} {status}", {
-                "method": method, "path": path, "route": route, "status": status,
-                "duration_ms": round(elapsed * 1000, 2)})
+            log_access(access_log, level, method, path, route, status, round(elapsed * 1000, 2))
 
     def _counter(self, method: str, route: str, status: str):
         # Resolving labelled children once per label set skips prometheus' per-call validation.
