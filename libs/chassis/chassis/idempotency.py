@@ -16,8 +16,9 @@ from typing import Any, Callable
 from flask import Response, make_response, request
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
-from chassis.errors import Problem
+from chassis.errors import Problem, http_exception_response
 from chassis.events.envelope import utcnow
 from chassis.tables import idempotency_keys
 
@@ -88,6 +89,11 @@ def _run_once(caller: str, key: str, produce: Callable[[], Response]) -> Respons
         return stored
     try:
         response = produce()
+    except HTTPException as refusal:
+        if (refusal.code or 500) >= 500:
+            _forget(caller, key)
+            raise
+        response = http_exception_response(refusal)  # a refusal is an answer: replay it like a returned one
     except Exception:
         _forget(caller, key)
         raise

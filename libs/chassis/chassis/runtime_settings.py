@@ -14,7 +14,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from chassis import context
@@ -24,6 +24,7 @@ from chassis.permissions import operator_read, operator_write
 from chassis.tables import service_settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+SETTINGS_LOCK_KEY = 0x5E771265  # any constant: each service has its own database
 
 
 def current(session: Session, model: type[ModelT]) -> ModelT:
@@ -35,6 +36,7 @@ def current(session: Session, model: type[ModelT]) -> ModelT:
 
 def change(uow, model: type[ModelT], changes: dict[str, Any], reason: str | None) -> ModelT:
     """Validate and store ``changes``, audit them and publish ``settings.changed``."""
+    _serialize_changes(uow.session)
     before = current(uow.session, model)
     try:
         # Strict JSON validation: lax mode took true for 1 and "off" for False.
@@ -61,6 +63,16 @@ def _event_actor() -> dict[str, Any]:
     if who.is_service:
         return {"kind": "client", "id": who.client_id, "roles": roles}
     return {"kind": "user", "id": who.subject, "roles": roles}
+
+
+def _serialize_changes(session: Session) -> None:
+    """One settings change at a time, so two PATCHes holding the same ETag cannot both pass If-Match.
+
+    PostgreSQL gets a transaction-scoped advisory lock (rows to lock may not
+    exist yet); SQLite units of work already hold the write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETTINGS_LOCK_KEY})
 
 
 def _diff(before: dict, after: dict) -> dict[str, dict[str, Any]]:
@@ -119,6 +131,7 @@ def settings_blueprint(definition) -> Blueprint:
 def _patch(model, changes: dict, service: str):
     from chassis.app import runtime
     with runtime().uow() as uow:
+        _serialize_changes(uow.session)  # before reading what If-Match compares with
         # werkzeug parses If-Match (lists, "*", weak tags); a plain string compare refused valid ones.
         if request.if_match and not request.if_match.contains(etag_of(current(uow.session, model)).strip('"')):
             raise Problem(412, "precondition-failed", "settings changed since you read them; reload and retry")

@@ -20,6 +20,7 @@ from chassis import migrations
 from chassis.app import build_app
 from chassis.auth.flask import require_auth
 from chassis.events.envelope import utcnow
+from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.tables import idempotency_keys
 from chassis.tables import metadata as chassis_tables
@@ -54,6 +55,8 @@ class ChargeDesk:
             return {"message": "card network unreachable"}, 500
         if failure == "declined":
             return {"message": "card declined"}, 402
+        if failure == "refused":
+            raise Problem(409, "order-not-payable", "the order is not awaiting payment")
         charge_id = str(uuid.uuid4())
         return {"id": charge_id, "amount_minor": amount_minor}, 201, {"Location": f"{CHARGES}/{charge_id}"}
 
@@ -202,6 +205,16 @@ def test_a_client_error_answer_is_replayed_too(client, alice, desk):
 
     assert (seen(retry), desk.runs) == ({**seen(first), "replayed": "true"}, 1)
     assert first.status_code == 402
+
+
+def test_a_refusal_raised_by_the_view_is_replayed_like_a_returned_one(client, alice, desk):
+    desk.next_failure = "refused"
+    first = charge(client, alice, key="k-1")
+
+    retry = charge(client, alice, key="k-1")
+
+    assert (seen(retry), desk.runs) == ({**seen(first), "replayed": "true"}, 1)
+    assert first.status_code == 409
 
 
 def test_different_callers_with_the_same_key_are_independent(client, alice, bob, desk):

@@ -5,6 +5,7 @@ validated, stored, audited and announced as ``settings.changed`` in the outbox.
 """
 from __future__ import annotations
 
+import threading
 import pytest
 from sqlalchemy import select
 
@@ -272,3 +273,24 @@ def test_if_match_with_a_weak_etag_is_412_because_if_match_compares_strongly(cli
                             headers={**admin, "If-Match": f"W/{current}"})
 
     assert response.status_code == 412
+
+
+def test_concurrent_changes_holding_the_same_etag_let_exactly_one_through(app, admin):
+    etag = app.test_client().get(SETTINGS, headers=admin).headers["ETag"]
+    contenders = 6
+    start = threading.Barrier(contenders)
+    statuses: list[int] = []
+
+    def change(minimum: int) -> None:
+        start.wait()
+        response = app.test_client().patch(SETTINGS, json={"payout_minimum_minor": minimum},
+                                           headers={**admin, "If-Match": etag})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=change, args=(2000 + n,)) for n in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(statuses) == [200] + [412] * (contenders - 1)
