@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from chassis.testing.processes import ServiceProcess, service_env
+from contracts.examples import example
 
 
 @pytest.fixture
@@ -35,16 +36,6 @@ def order_placed():
 
 
 def build_order_placed(order_id: str | None = None, total_minor: int = 2599) -> dict:
-    """A valid ``order.placed`` payload with one vendor order of one line."""
-    order_id = order_id or str(uuid.uuid4())
-    return {
-        "order_id": order_id, "customer_id": "customer-1", "currency": "EUR", "total_minor": total_minor,
-        "placed_at": datetime.now(timezone.utc).isoformat(),
-        "vendor_orders": [{
-            "vendor_order_id": f"{order_id}-v1", "vendor_id": "vendor-1", "items_total_minor": total_minor - 499,
-            "shipping_minor": 499, "total_minor": total_minor,
-            "lines": [{"line_id": "l1", "offer_id": "offer-1", "product_id": "product-1", "category_id": "cat-1",
-                       "vendor_id": "vendor-1", "quantity": 1, "unit_price_minor": total_minor - 499,
-                       "title": "Espresso cup"}],
-        }],
-    }
+    """A valid ``order.placed`` payload (contracts' example) for a new order."""
+    return example("order.placed", order_id=order_id or str(uuid.uuid4()), customer_id="customer-1",
+                   total_minor=total_minor, placed_at=datetime.now(timezone.utc).isoformat())

@@ -14,19 +14,13 @@ from chassis.events.envelope import CloudEvent, utcnow
 from chassis.events.relay import OutboxRelay
 from chassis.events.topology import Topology
 from chassis.tables import outbox
+from contracts.examples import example
 
 pytestmark = pytest.mark.timeout(30)
 
 
 def order_placed_data(order_id: str) -> dict:
-    vendor_id = f"vendor-{order_id}"
-    return {"order_id": order_id, "customer_id": "customer-1", "currency": "EUR", "total_minor": 2500,
-            "placed_at": "2024-05-01T12:00:00+00:00",
-            "vendor_orders": [{"vendor_order_id": f"vo-{order_id}", "vendor_id": vendor_id, "items_total_minor": 2000,
-                               "shipping_minor": 500, "total_minor": 2500,
-                               "lines": [{"line_id": f"line-{order_id}", "offer_id": "offer-1",
-                                          "product_id": "product-1", "category_id": None, "vendor_id": vendor_id, "quantity": 2,
-                                          "unit_price_minor": 1000, "title": "Teapot"}]}]}
+    return example("order.placed", order_id=order_id)
 
 
 @pytest.fixture

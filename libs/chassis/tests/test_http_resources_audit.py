@@ -11,12 +11,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chassis import migrations
-from chassis.app import build_app
 from chassis.tables import audit_log
-from chassis.tables import metadata as chassis_tables
-from chassis.testing.backends import Backend, backend_name
-from chassis.testing.plugin import TEST_AUDIENCE, TEST_ISSUER
+from chassis.testing.apps import empty_chassis_tables, migrated_app
 from payments.app import definition
 
 AUDIT = "/api/v1/payments/audit"
@@ -46,17 +42,8 @@ HISTORY = [
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, jwks_url):
     """One migrated payments app per module: a fresh database per test would cost more than the tests."""
-    backend = Backend(backend_name(), tmp_path_factory.mktemp("payments"))
-    service = definition()
-    settings = service.settings_cls(
-        database_url=backend.database_url(service.name), broker_url=backend.broker_url(),
-        broker_namespace=backend.namespace, jwt_issuer=TEST_ISSUER, jwt_audiences=[TEST_AUDIENCE],
-        jwks_url=jwks_url, log_json=False)
-    app = build_app(service, settings)
-    migrations.upgrade(app.extensions["chassis.runtime"])
-    yield app
-    app.extensions["chassis.runtime"].dispose()
-    backend.cleanup()
+    with migrated_app(definition(), tmp_path_factory.mktemp("payments"), jwks_url) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)
@@ -67,9 +54,7 @@ def history(app):
         for entry in HISTORY:
             connection.execute(audit_log.insert().values(**entry))
     yield
-    with engine.begin() as connection:
-        for table in reversed(chassis_tables.sorted_tables):
-            connection.execute(table.delete())
+    empty_chassis_tables(app)
 
 
 @pytest.fixture

@@ -16,16 +16,12 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
-from chassis import migrations
-from chassis.app import build_app
 from chassis.auth.flask import require_auth
 from chassis.events.envelope import utcnow
 from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.tables import idempotency_keys
-from chassis.tables import metadata as chassis_tables
-from chassis.testing.backends import Backend, backend_name
-from chassis.testing.plugin import TEST_AUDIENCE, TEST_ISSUER
+from chassis.testing.apps import empty_chassis_tables, migrated_app
 from payments.app import definition
 
 CHARGES = "/api/v1/payments/test-charges"
@@ -82,18 +78,9 @@ def charges_blueprint() -> Blueprint:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, jwks_url):
     """One migrated payments app per module, with the test resource registered before its first request."""
-    backend = Backend(backend_name(), tmp_path_factory.mktemp("payments"))
-    service = definition()
-    settings = service.settings_cls(
-        database_url=backend.database_url(service.name), broker_url=backend.broker_url(),
-        broker_namespace=backend.namespace, jwt_issuer=TEST_ISSUER, jwt_audiences=[TEST_AUDIENCE],
-        jwks_url=jwks_url, log_json=False)
-    app = build_app(service, settings)
-    migrations.upgrade(app.extensions["chassis.runtime"])
-    app.extensions["chassis.api"].register_blueprint(charges_blueprint())
-    yield app
-    app.extensions["chassis.runtime"].dispose()
-    backend.cleanup()
+    with migrated_app(definition(), tmp_path_factory.mktemp("payments"), jwks_url) as app:
+        app.extensions["chassis.api"].register_blueprint(charges_blueprint())
+        yield app
 
 
 @pytest.fixture(autouse=True)
@@ -103,9 +90,7 @@ def desk(app):
     yield desk
     if desk.release is not None:
         desk.release.set()
-    with app.extensions["chassis.runtime"].database.engine.begin() as connection:
-        for table in reversed(chassis_tables.sorted_tables):
-            connection.execute(table.delete())
+    empty_chassis_tables(app)
 
 
 @pytest.fixture

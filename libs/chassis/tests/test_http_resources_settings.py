@@ -9,13 +9,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from chassis import migrations
-from chassis.app import build_app
 from chassis.events.envelope import CloudEvent
 from chassis.tables import audit_log, outbox, service_settings
-from chassis.tables import metadata as chassis_tables
-from chassis.testing.backends import Backend, backend_name
-from chassis.testing.plugin import TEST_AUDIENCE, TEST_ISSUER
+from chassis.testing.apps import empty_chassis_tables, migrated_app
 from contracts.registry import validate
 from payments.app import definition
 
@@ -27,26 +23,15 @@ DEFAULTS = {"default_commission_rate_bps": 1500, "payout_minimum_minor": 1000, "
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, jwks_url):
     """One migrated payments app per module: a fresh database per test would cost more than the tests."""
-    backend = Backend(backend_name(), tmp_path_factory.mktemp("payments"))
-    service = definition()
-    settings = service.settings_cls(
-        database_url=backend.database_url(service.name), broker_url=backend.broker_url(),
-        broker_namespace=backend.namespace, jwt_issuer=TEST_ISSUER, jwt_audiences=[TEST_AUDIENCE],
-        jwks_url=jwks_url, log_json=False)
-    app = build_app(service, settings)
-    migrations.upgrade(app.extensions["chassis.runtime"])
-    yield app
-    app.extensions["chassis.runtime"].dispose()
-    backend.cleanup()
+    with migrated_app(definition(), tmp_path_factory.mktemp("payments"), jwks_url) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)
 def fresh_chassis_tables(app):
     """Each test starts from the defaults: no stored settings, audit entries or events."""
     yield
-    with app.extensions["chassis.runtime"].database.engine.begin() as connection:
-        for table in reversed(chassis_tables.sorted_tables):
-            connection.execute(table.delete())
+    empty_chassis_tables(app)
 
 
 @pytest.fixture
