@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from types import SimpleNamespace
 from unittest import mock
 
 FIXED_ID = "00000000-0000-4000-8000-000000000000"
@@ -32,25 +31,32 @@ class _FixedSeries:
 
 def ablations(principal, route: str) -> dict[str, contextlib.AbstractContextManager]:
     """Name of each concern -> the patch that removes it. ``principal`` is the token's caller."""
-    from chassis.logs import JsonFormatter
-    from chassis.metrics import metrics
+    from chassis.observability import RequestObserver
 
-    real = metrics()
     # Plain stubs, not Mocks: a Mock records every call, and that garbage would slow what follows.
-    no_metrics = SimpleNamespace(http_requests=_FixedSeries(), http_latency=_FixedSeries())
-    children_known = SimpleNamespace(
-        http_requests=_FixedSeries(real.http_requests.labels("GET", route, "200")),
-        http_latency=_FixedSeries(real.http_latency.labels("GET", route)))
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_chassis", False))
+    no_series = _FixedSeries()
     return {
         "access log, all of it": mock.patch.object(logging.getLogger("chassis.access"), "disabled", True),
-        "  JsonFormatter.format": mock.patch.object(JsonFormatter, "format", lambda self, record: "{}"),
-        "  is_secret_key on every field": mock.patch("chassis.logs.is_secret_key", lambda key: False),
-        "  caller lookup (logging._srcfile)": mock.patch.object(logging, "_srcfile", None),
-        "  flush (a write syscall) per line": mock.patch.object(handler, "flush", lambda: None),
-        "metrics, all of it (multiprocess)": mock.patch("chassis.app.metrics", lambda: no_metrics),
-        "  labels() lookups (x2)": mock.patch("chassis.app.metrics", lambda: children_known),
+        "  line building and write": mock.patch("chassis.observability.log_access", lambda *args: None),
+        "metrics, all of it (multiprocess)": _patches(
+            mock.patch.object(RequestObserver, "_counter", lambda self, *labels: no_series),
+            mock.patch.object(RequestObserver, "_histogram", lambda self, *labels: no_series)),
         "auth (header parse, verified-token cache hit)":
             mock.patch("chassis.auth.flask.authenticate_request", lambda verifier=None: principal),
         "request id (uuid4)": mock.patch("chassis.context.new_id", lambda: FIXED_ID),
     }
+
+
+class _patches:
+    """Several patches entered and left together; reusable, as the profile enters each patch many times."""
+
+    def __init__(self, *patches) -> None:
+        self.patches = patches
+
+    def __enter__(self) -> None:
+        for patch in self.patches:
+            patch.__enter__()
+
+    def __exit__(self, *exc_info) -> None:
+        for patch in reversed(self.patches):
+            patch.__exit__(*exc_info)

@@ -122,6 +122,11 @@ def test_malformed_unknown_and_invalid_events_end_in_the_dead_letter_queue(payme
     reasons = sorted(json.loads(line)["reason"] for line in listed.splitlines())
     assert reasons == ["invalid", "malformed", "unknown-type"]
     assert dead_letters_cli(settings, tmp_path, "list") == listed  # listing removes nothing
+    assert "order.placed" in dead_letters_cli(settings, tmp_path, "show", invalid["id"])
+
+    assert dead_letters_cli(settings, tmp_path, "replay", invalid["id"]).strip() == "replayed 1 event(s)"
+    worker.wait_for_log(r'"message": "event dead-lettered"', count=4, timeout=30)  # still invalid: parked again
+    assert len(dead_letters_cli(settings, tmp_path, "list").splitlines()) == 3
 
 
 def dead_letters_cli(settings, tmp_path: Path, *args: str) -> str:

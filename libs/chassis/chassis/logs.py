@@ -143,8 +143,9 @@ def log_access(logger: logging.Logger, level: int, method: str, path: str, route
                                           "duration_ms": duration_ms})
         return
     now = time.time()
-    ids = "".join(f', "{name}": {_quote(value)}' for name, value in
-                  (("request_id", context.request_id()), ("correlation_id", context.correlation_id())) if value)
+    request_id, correlation_id = context.request_id(), context.correlation_id()
+    ids = (f', "request_id": {_quote(request_id)}' if request_id else "") + (
+        f', "correlation_id": {_quote(correlation_id)}' if correlation_id else "")
     line = (f'{{"ts": "{_second(int(now))}.{int(now % 1 * 1000):03d}Z", "level": "{_level_name(level)}", '
             f'"service": {_quote(handler.formatter.service)}, "logger": {_quote(logger.name)}, '  # type: ignore[union-attr]
             f'"message": {_quote(message)}{ids}, "method": {_quote(method)}, "path": {_quote(path)}, '
@@ -175,7 +176,10 @@ class _PeriodicFlusher:
     def _run(self, handler: logging.Handler) -> None:
         while True:
             time.sleep(self.INTERVAL_SECONDS)
-            handler.flush()
+            try:
+                handler.flush()
+            except (OSError, ValueError):  # stdout closed under us (process ending): nothing left to do
+                return
 
 
 _flusher = _PeriodicFlusher()

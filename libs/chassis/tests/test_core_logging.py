@@ -178,3 +178,35 @@ def test_log_line_carries_the_bound_request_and_correlation_ids():
         entry = format_record()
 
     assert (entry["request_id"], entry["correlation_id"]) == ("req-log", "flow-log")
+
+
+def test_new_ids_are_canonical_random_uuid4s():
+    ids = [context.new_id() for _ in range(2000)]
+
+    assert all(is_uuid4(value) and uuid.UUID(value).variant == uuid.RFC_4122 for value in ids)
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.fixture
+def json_stream(monkeypatch):
+    """The chassis JSON handler, writing to a string buffer for the test."""
+    from chassis import logs
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("demo"))
+    monkeypatch.setattr(logs, "_json_handler", handler)
+    return stream
+
+
+def test_json_access_lines_escape_whatever_the_path_holds(json_stream):
+    from chassis.logs import log_access
+    path = '/api/v1/x/"quoted"\\back\tslash/\u00e9t\u00e9/\x00'
+    with context.bound(request_id="req-9", correlation_id='flow "9"'):
+        log_access(logging.getLogger("chassis.access"), logging.INFO, "GET", path, "/api/v1/x/<rest>", 404, 1.5)
+
+    [line] = json_stream.getvalue().splitlines()
+    entry = json.loads(line)
+    del entry["ts"]
+    assert entry == {"level": "info", "service": "demo", "logger": "chassis.access", "message": f"GET {path} 404",
+                     "request_id": "req-9", "correlation_id": 'flow "9"', "method": "GET", "path": path,
+                     "route": "/api/v1/x/<rest>", "status": 404, "duration_ms": 1.5}

@@ -285,3 +285,15 @@ def test_audit_entries_are_listed_to_operators_by_the_service(service_app, beare
     assert [{key: value for key, value in entry.items() if key not in {"id", "occurred_at"}} for entry in listed] == [{
         "actor": "admin-1", "actor_roles": "operator", "action": "settings.changed", "target_type": "settings",
         "target_id": "payments", "before": {"fee": 1}, "after": {"fee": 2}, "reason": "q3", "request_id": "req-9"}]
+
+
+def test_an_event_published_during_a_request_carries_its_correlation_id(uow, database):
+    settings_changed = {"service": "payments", "changed": {"payout_minimum_minor": {"before": 1000, "after": 2000}},
+                        "actor": {"kind": "system", "id": None}}
+    with context.bound(request_id="req-7", correlation_id="checkout-flow-42"):
+        with uow:
+            uow.publish("settings.changed", settings_changed)
+            uow.commit()
+
+    [row] = stored(database, outbox)
+    assert row["envelope"]["correlationid"] == "checkout-flow-42"

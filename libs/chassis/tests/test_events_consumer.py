@@ -272,3 +272,21 @@ def test_a_requeued_event_is_applied_once_the_database_is_back(runtime, broker, 
 
     assert payable_orders(runtime) == [("o-1", 2500, "placed")]
     assert is_empty(broker, topology.queue("payments"))
+
+
+def test_events_published_while_handling_carry_the_consumed_events_correlation_id(runtime, broker, topology):
+    from chassis.tables import outbox
+
+    def announce_payment_failure(uow, event):
+        uow.publish("payment.failed", {"payment_id": "pay-1", "order_id": event.data["order_id"],
+                                       "reason_code": "card_declined"})
+
+    event = CloudEvent.new("orders", "order.placed", order_placed_data("o-9"), correlation_id="checkout-flow-42")
+    send(broker, topology, event.to_dict())
+
+    consumer(runtime, broker, topology, {"order.placed": announce_payment_failure}).on_message(
+        receive(broker, topology.queue("payments")))
+
+    with runtime.database.sessions() as session:
+        [envelope] = session.execute(select(outbox.c.envelope)).scalars()
+    assert (envelope["type"], envelope["correlationid"]) == ("payment.failed", "checkout-flow-42")
