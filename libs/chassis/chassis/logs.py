@@ -8,11 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import sys
-import threading
 import time
-from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 from chassis import context
@@ -30,12 +27,12 @@ def is_secret_key(key: str) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _level_name(level: int) -> str:
+def level_text(level: int) -> str:
     return logging.getLevelName(level).lower()
 
 
 @functools.lru_cache(maxsize=4)
-def _second(epoch_second: int) -> str:
+def second_text(epoch_second: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
 
 
@@ -57,7 +54,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": f"{_second(int(record.created))}.{int(record.msecs):03d}Z",
+            "ts": f"{second_text(int(record.created))}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
@@ -78,6 +75,11 @@ class JsonFormatter(logging.Formatter):
 
 
 _json_handler: logging.Handler | None = None  # the chassis stdout handler when it writes JSON
+
+
+def json_handler() -> logging.Handler | None:
+    """The chassis stdout handler when logs are JSON (used by the access log's direct path)."""
+    return _json_handler
 
 
 def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -> None:
@@ -104,7 +106,7 @@ def _stdout_stream():
 
     Containers usually set PYTHONUNBUFFERED, which makes every write to
     ``sys.stdout`` a system call; access lines are batched instead (see
-    :class:`_PeriodicFlusher`) and ordinary records still flush at once.
+    ``chassis.access_log``) and ordinary records still flush at once.
     """
     try:
         descriptor = sys.stdout.fileno()
@@ -124,62 +126,3 @@ def _skip_unused_record_fields() -> None:
     logging.logProcesses = False
     logging.logMultiprocessing = False
     logging.logAsyncioTasks = False
-
-
-def log_access(logger: logging.Logger, level: int, method: str, path: str, route: str, status: int,
-               duration_ms: float) -> None:
-    """Write one access-log line (the caller checked ``logger.isEnabledFor(level)``).
-
-    This runs on every request, so in JSON mode the line (fixed shape, every
-    string escaped by the C JSON encoder) goes straight to the chassis handler
-    and is flushed by :class:`_PeriodicFlusher`; the generic logging path and a
-    write per line doubled what the chassis adds to a small request (bench/).
-    In plain-text mode it is an ordinary log record.
-    """
-    message = f"{method} {path} {status}"
-    handler = _json_handler
-    if handler is None or logger.disabled or level < handler.level:
-        logger.log(level, message, extra={"method": method, "path": path, "route": route, "status": status,
-                                          "duration_ms": duration_ms})
-        return
-    now = time.time()
-    request_id, correlation_id = context.request_id(), context.correlation_id()
-    ids = (f', "request_id": {_quote(request_id)}' if request_id else "") + (
-        f', "correlation_id": {_quote(correlation_id)}' if correlation_id else "")
-    line = (f'{{"ts": "{_second(int(now))}.{int(now % 1 * 1000):03d}Z", "level": "{_level_name(level)}", '
-            f'"service": {_quote(handler.formatter.service)}, "logger": {_quote(logger.name)}, '  # type: ignore[union-attr]
-            f'"message": {_quote(message)}{ids}, "method": {_quote(method)}, "path": {_quote(path)}, '
-            f'"route": {_quote(route)}, "status": {int(status)}, "duration_ms": {float(duration_ms)}}}\n')
-    with handler.lock:  # type: ignore[union-attr]
-        handler.stream.write(line)  # type: ignore[attr-defined]
-    _flusher.ensure_running(handler)
-
-
-class _PeriodicFlusher:
-    """Flushes buffered access lines twice a second (and the next ordinary record flushes at once).
-
-    Like a web server's buffered access log: one write per batch instead of
-    one per request; a process killed outright may lose its last half second.
-    """
-
-    INTERVAL_SECONDS = 0.5
-
-    def __init__(self) -> None:
-        self._pid: int | None = None
-
-    def ensure_running(self, handler: logging.Handler) -> None:
-        if self._pid == os.getpid():
-            return
-        self._pid = os.getpid()  # a forked child needs its own thread
-        threading.Thread(target=self._run, args=(handler,), name="access-log-flusher", daemon=True).start()
-
-    def _run(self, handler: logging.Handler) -> None:
-        while True:
-            time.sleep(self.INTERVAL_SECONDS)
-            try:
-                handler.flush()
-            except (OSError, ValueError):  # stdout closed under us (process ending): nothing left to do
-                return
-
-
-_flusher = _PeriodicFlusher()

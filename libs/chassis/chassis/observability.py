@@ -14,7 +14,7 @@ from flask import Flask
 from flask.globals import request_ctx
 
 from chassis import context
-from chassis.logs import log_access
+from chassis.access_log import log_access
 from chassis.metrics import metrics
 
 access_log = logging.getLogger("chassis.access")

@@ -199,7 +199,7 @@ def json_stream(monkeypatch):
 
 
 def test_json_access_lines_escape_whatever_the_path_holds(json_stream):
-    from chassis.logs import log_access
+    from chassis.access_log import log_access
     path = '/api/v1/x/"quoted"\\back\tslash/\u00e9t\u00e9/\x00'
     with context.bound(request_id="req-9", correlation_id='flow "9"'):
         log_access(logging.getLogger("chassis.access"), logging.INFO, "GET", path, "/api/v1/x/<rest>", 404, 1.5)
