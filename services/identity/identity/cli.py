@@ -1,5 +1,7 @@
-"""``identity`` command: web, worker, db, dead-letters (see ``chassis.cli``)."""
+"""``identity`` command: web, worker, db, dead-letters (see ``chassis.cli``) and identity's own commands."""
 from __future__ import annotations
+
+import click
 
 from chassis.cli import metrics_dir_for, service_cli
 
@@ -7,4 +9,59 @@ from chassis.cli import metrics_dir_for, service_cli
 def main() -> None:
     metrics_dir_for("identity")
     from identity.app import PORT, create_app, definition
-    service_cli(definition, create_app, PORT)()
+    group = service_cli(definition, create_app, PORT)
+    for command in (create_operator, create_client, rotate_keys):
+        group.add_command(command)
+    group()
+
+
+def _uow():
+    from chassis.runtime import Runtime
+    from chassis.settings import ConfigurationError, load_settings
+    from identity.app import definition
+    from identity.settings import IdentitySettings
+    try:
+        return Runtime(definition(), load_settings(IdentitySettings)).uow()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _run(handler, *args, **kwargs):
+    from identity.domain import RuleViolation
+    try:
+        return handler(_uow(), *args, **kwargs)
+    except RuleViolation as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command("create-operator", help="Create an operator (admin, or support with --support).")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--support", is_flag=True, help="Support role instead of admin.")
+def create_operator(email: str, password: str, support: bool) -> None:
+    from identity.handlers import create_operator as handler
+    click.echo(f"user_id: {_run(handler, email, password, support)}")
+
+
+@click.command("create-client", help="Register an OAuth2 client; its secret is printed once.")
+@click.option("--name", required=True)
+@click.option("--grant", "grant_type", required=True, type=click.Choice(["client_credentials", "authorization_code"]))
+@click.option("--redirect-uri", "redirect_uris", multiple=True)
+@click.option("--role", "roles", multiple=True, help="Roles of client_credentials tokens.")
+@click.option("--scope", "scopes", multiple=True, help="Scopes the client may ask for.")
+@click.option("--vendor-id", default=None)
+@click.option("--public", is_flag=True, help="No secret (browser or mobile app); PKCE only.")
+@click.option("--first-party", is_flag=True, help="Our own app: users are not asked for consent.")
+def create_client(name, grant_type, redirect_uris, roles, scopes, vendor_id, public, first_party) -> None:
+    from identity.handlers import create_client as handler
+    client = _run(handler, name, grant_type, redirect_uris=list(redirect_uris), roles=list(roles),
+                  scopes=list(scopes), vendor_id=vendor_id, public=public, first_party=first_party)
+    click.echo(f"client_id: {client.client_id}")
+    if client.client_secret:
+        click.echo(f"client_secret: {client.client_secret}  (shown once; only its hash is stored)")
+
+
+@click.command("rotate-keys", help="Sign with a new key; old keys stay in the JWKS until their tokens expire.")
+def rotate_keys() -> None:
+    from identity.handlers import rotate_keys as handler
+    click.echo(f"signing with kid {_run(handler)}")

@@ -11,6 +11,12 @@ class IdentitySettings(ServiceSettings):
 
     service_name = "identity"
 
+    #: Signs the login session cookie. Empty in development: a random one is kept in
+    #: ``$MARKETPLACE_VAR_DIR/identity-session.key`` so every gunicorn worker shares it.
+    session_secret: str = ""
+    #: Always mark the session cookie Secure (it is Secure anyway on HTTPS requests).
+    session_cookie_secure: bool = False
+
 
 class IdentityRuntimeSettings(BaseModel):
     """Operator-tunable settings (``/api/v1/identity/settings``)."""
@@ -19,6 +25,6 @@ class IdentityRuntimeSettings(BaseModel):
 
     access_token_lifetime_seconds: int = Field(600, ge=300, le=900, description="Lifetime of access tokens")
     refresh_token_lifetime_days: int = Field(30, ge=1, le=365)
-    password_min_length: int = Field(12, ge=8, le=128)
+    password_min_length: int = Field(8, ge=8, le=128)
     two_factor_required_roles: list[str] = Field(default_factory=lambda: ["operator"])
     vendor_auto_approval: bool = False

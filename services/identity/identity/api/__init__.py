@@ -1,7 +1,7 @@
-"""Identity HTTP resources: one module per resource, registered here."""
+"""identity's blueprints (the login blueprint also wires the session and the authorization server)."""
 from __future__ import annotations
 
 
 def blueprints() -> list:
-    """The service's flask-smorest blueprints (built when an app is created)."""
-    return []
+    from identity.web import authorize, discovery, endpoints, login
+    return [login.blueprint, authorize.blueprint, endpoints.blueprint, discovery.blueprint]

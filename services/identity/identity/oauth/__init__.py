@@ -1,0 +1,1 @@
+"""identity's OAuth2 authorization server, built on authlib."""

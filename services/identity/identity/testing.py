@@ -1,0 +1,81 @@
+"""Helpers for identity's tests: a world of users and clients driving the OAuth2 endpoints.
+
+Test-only (like ``chassis.testing``); nothing here runs in a service process.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from base64 import b64encode
+from urllib.parse import parse_qs, urlsplit
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from identity import handlers
+
+REDIRECT_URI = "https://app.example/callback"
+PASSWORD = "correct horse battery"
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
+
+
+def basic_auth(client_id: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+class IdentityWorld:
+    """Builds users and clients through the real handlers and drives the OAuth2 endpoints."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.http = app.test_client()
+
+    def uow(self):
+        return self.app.extensions["chassis.runtime"].uow()
+
+    def user(self, email: str = "ada@example.com", roles=("customer",), vendor_id=None) -> str:
+        return handlers.create_user(self.uow(), email, PASSWORD, list(roles), vendor_id)
+
+    def client(self, grant_type: str = "authorization_code", **options):
+        options.setdefault("redirect_uris", [REDIRECT_URI] if grant_type == "authorization_code" else [])
+        options.setdefault("first_party", True)
+        return handlers.create_client(self.uow(), options.pop("name", "shop"), grant_type, **options)
+
+    def log_in(self, email: str = "ada@example.com", password: str = PASSWORD):
+        csrf = csrf_from(self.http.get("/login").text)
+        return self.http.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
+
+    def authorize(self, client, verifier: str | None = None, **overrides):
+        verifier = verifier or secrets.token_urlsafe(48)
+        params = {"response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT_URI,
+                  "state": "xyz", "code_challenge": create_s256_code_challenge(verifier),
+                  "code_challenge_method": "S256", **overrides}
+        return self.http.get("/oauth/authorize", query_string={k: v for k, v in params.items() if v is not None})
+
+    def code_for(self, client, verifier: str) -> str:
+        response = self.authorize(client, verifier)
+        assert response.status_code == 302, response.text
+        return query_of(response.headers["Location"])["code"]
+
+    def token(self, client, **form):
+        headers = basic_auth(client.client_id, client.client_secret) if client.client_secret else {}
+        if not client.client_secret:
+            form["client_id"] = client.client_id
+        return self.http.post("/oauth/token", data=form, headers=headers)
+
+    def exchange(self, client, code: str, verifier: str):
+        return self.token(client, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI,
+                          code_verifier=verifier)
+
+    def tokens_for_user(self, client):
+        """Log in, authorize and exchange the code: the token response."""
+        verifier = secrets.token_urlsafe(48)
+        response = self.exchange(client, self.code_for(client, verifier), verifier)
+        assert response.status_code == 200, response.text
+        return response.json

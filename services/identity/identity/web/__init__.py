@@ -1,0 +1,1 @@
+"""identity's HTTP surface: OAuth2 endpoints, discovery documents, login pages."""
