@@ -80,7 +80,7 @@ def _db_group(load_definition: DefinitionLoader) -> click.Group:
         pass
 
     @db.command("upgrade")
-    @click.argument("revision", default="head")
+    @click.argument("revision", default="heads")
     def upgrade(revision: str) -> None:
         migrations.upgrade(_runtime(load_definition()), revision)
 

@@ -22,7 +22,7 @@ def alembic_config(runtime: Runtime) -> Config:
     return config
 
 
-def upgrade(runtime: Runtime, revision: str = "head") -> None:
+def upgrade(runtime: Runtime, revision: str = "heads") -> None:
     command.upgrade(alembic_config(runtime), revision)
 
 
