@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_SECONDS = 5
+READ_ONLY = "chassis_read_only"
 
 
 def make_engine(url: str, *, pool_size: int = 5, pool_recycle: int = 1800) -> Engine:
@@ -32,10 +33,19 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
-    # pysqlite's own transaction handling defers BEGIN; emit it ourselves so
-    # writers take the lock at the start of a unit of work (no upgrade deadlocks).
-    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(connection) -> None:
+    """Writers take SQLite's write lock when they begin; readers don't take it at all.
+
+    A deferred transaction that reads, then writes after another writer
+    committed, fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting; so every
+    session writes-locks from its start unless it was opened for reading only.
+    """
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -54,11 +64,13 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    reads: sessionmaker[Session]  # sessions that never write (on SQLite they hold no write lock)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 5, pool_recycle: int = 1800) -> "Database":
         engine = make_engine(url, pool_size=pool_size, pool_recycle=pool_recycle)
-        return cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+        return cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False),
+                   reads=sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False))
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,7 +78,7 @@ class Database:
 
     def ping(self) -> None:
         """Raise if the database does not answer a trivial query."""
-        with self.engine.connect() as connection:
+        with self.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:

@@ -12,7 +12,7 @@ def request_session() -> Session:
     session = g.get("chassis_read_session")
     if session is None:
         from chassis.app import runtime
-        session = g.chassis_read_session = runtime().database.sessions()
+        session = g.chassis_read_session = runtime().database.reads()
     return session
 
 

@@ -107,8 +107,8 @@ def settings_blueprint(definition) -> Blueprint:
         def get(self):
             """Read the effective settings (ETag for conditional updates)."""
             from chassis.app import runtime
-            with runtime().uow() as uow:
-                values = current(uow.session, model)
+            with runtime().database.reads() as session:
+                values = current(session, model)
             return values.model_dump(mode="json"), 200, {"ETag": etag_of(values)}
 
         @operator_write()

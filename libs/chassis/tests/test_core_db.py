@@ -1,6 +1,8 @@
 """Database: engines tuned per backend, and the ping readiness relies on."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -86,3 +88,24 @@ def test_committed_writes_are_seen_by_the_next_session(backend_database):
 
     with backend_database.sessions() as session:
         assert session.execute(text("SELECT id, body FROM note")).all() == [(1, "kept")]
+
+
+def test_a_read_session_does_not_hold_sqlite_s_write_lock(sqlite_database):
+    with sqlite_database.sessions() as setup, setup.begin():
+        setup.execute(text("CREATE TABLE counters (value INTEGER)"))
+    with sqlite_database.reads() as reader:
+        reader.execute(text("SELECT count(*) FROM counters")).scalar_one()  # transaction open, reading
+        writer = sqlite3.connect(sqlite_database.engine.url.database, timeout=0.2)
+        writer.execute("BEGIN IMMEDIATE")  # would wait 0.2 s, then fail, if the reader held the lock
+        writer.execute("INSERT INTO counters VALUES (1)")
+        writer.commit()
+        writer.close()
+
+
+def test_a_writing_session_takes_sqlite_s_write_lock_from_its_first_statement(sqlite_database):
+    with sqlite_database.sessions() as session:
+        session.execute(text("SELECT 1"))
+        writer = sqlite3.connect(sqlite_database.engine.url.database, timeout=0.2)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            writer.execute("BEGIN IMMEDIATE")
+        writer.close()
