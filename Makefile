@@ -11,7 +11,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate test bench asyncapi clean
+.PHONY: install run migrate test bench bench-identity asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -26,7 +26,9 @@ install: $(STAMP)
 migrate: install
 	@for service in $(SERVICES); do echo "migrating $$service"; $(BIN)/$$service db upgrade || exit 1; done
 
+run: export IDENTITY_LOG_MAIL ?= true
 run: migrate
+	$(BIN)/identity seed-demo --if-empty --output $(MARKETPLACE_VAR_DIR)/demo-credentials.json
 	@$(BIN)/python scripts/check_ports.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile 2>&1 || test $$? -eq 130
 
@@ -35,6 +37,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/run_chassis_overhead.py
+
+bench-identity: install
+	$(BIN)/python bench/run_identity_tokens.py
 
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml

@@ -40,6 +40,8 @@ class GunicornServer:
     log_dir: Path
     config: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    #: More variables of the caller's shell to leave out (besides the ``WEB_*`` ones).
+    drop_env: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
@@ -65,7 +67,8 @@ class GunicornServer:
 
     def start(self, probe_path: str) -> None:
         """Start gunicorn and wait until ``probe_path`` answers any HTTP status."""
-        env = {key: value for key, value in os.environ.items() if key not in _WEB_VARIABLES}
+        env = {key: value for key, value in os.environ.items()
+               if key not in _WEB_VARIABLES and key not in self.drop_env}
         env.update(self.env)
         with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
             # A session of its own: Ctrl-C reaches the harness, which then stops us in order.

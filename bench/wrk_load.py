@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -13,11 +14,16 @@ MARKER = "WRK_JSON "
 
 @dataclass(frozen=True)
 class LoadShape:
-    """How hard to push: wrk threads, open connections, seconds of load."""
+    """How hard to push: wrk threads, open connections, seconds of load.
+
+    ``timeout``: seconds after which wrk gives up on an answer and counts a timeout
+    error instead of a latency (0 keeps wrk's default, 2 s).
+    """
 
     threads: int
     connections: int
     duration: float
+    timeout: float = 0
 
 
 @dataclass(frozen=True)
@@ -47,17 +53,41 @@ def wrk_path() -> str:
     return path
 
 
-def run_wrk(url: str, shape: LoadShape, headers: dict[str, str]) -> LoadResult:
-    """Load ``url`` with every request carrying ``headers``; raises if wrk fails."""
+def run_wrk(url: str, shape: LoadShape, headers: dict[str, str], *, script: Path = REPORT_SCRIPT,
+            env: dict[str, str] | None = None) -> LoadResult:
+    """Load ``url`` with every request carrying ``headers``; raises if wrk fails.
+
+    ``script`` is the wrk Lua script (it must print the ``WRK_JSON`` line, as
+    wrk_report.lua does); ``env`` is extra environment for it, e.g. a POST body.
+    """
+    return finish_wrk(start_wrk(url, shape, headers, script=script, env=env), shape)
+
+
+def start_wrk(url: str, shape: LoadShape, headers: dict[str, str], *, script: Path = REPORT_SCRIPT,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+    """wrk running in the background (for load alongside something else); ``finish_wrk`` collects it."""
     command = [wrk_path(), f"-t{shape.threads}", f"-c{shape.connections}", f"-d{shape.duration:g}s",
-               "--latency", "-s", str(REPORT_SCRIPT)]
+               "--latency", "-s", str(script)]
+    if shape.timeout:
+        command.append(f"--timeout={shape.timeout:g}s")
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    completed = subprocess.run(command + [url], capture_output=True, text=True, check=False,
-                               timeout=shape.duration + 30)
-    line = next((l for l in completed.stdout.splitlines() if l.startswith(MARKER)), None)
-    if completed.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr or completed.stdout}")
+    return subprocess.Popen(command + [url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL,
+                            env={**os.environ, "WRK_REPORT_SCRIPT": str(REPORT_SCRIPT), **(env or {})})
+
+
+def finish_wrk(process: subprocess.Popen, shape: LoadShape) -> LoadResult:
+    """Wait for wrk and parse its figures; wrk is killed if anything (even Ctrl-C) interrupts the wait."""
+    try:
+        stdout, stderr = process.communicate(timeout=shape.duration + max(shape.timeout, 2) + 30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    line = next((l for l in stdout.splitlines() if l.startswith(MARKER)), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {stderr or stdout}")
     raw = json.loads(line[len(MARKER):])
     return LoadResult(
         requests=raw["requests"], requests_per_second=raw["requests"] / (raw["duration_us"] / 1e6),

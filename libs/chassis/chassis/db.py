@@ -6,6 +6,7 @@ pre-pinged, recycled pool so a dropped connection heals without a restart.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +84,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def serialize(session: Session, name: str) -> None:
+    """Hold a lock named ``name`` until the session's transaction ends.
+
+    For check-then-write rules (limits, If-Match) that rows cannot lock because
+    the rows may not exist yet. PostgreSQL takes a transaction-scoped advisory
+    lock; SQLite needs nothing, its writing sessions hold the database's write
+    lock from their first statement. Take several names in a fixed order.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -14,17 +14,18 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis import context
+from chassis.actors import event_actor
+from chassis.db import serialize
 from chassis.errors import Problem
 from chassis.events.envelope import utcnow
 from chassis.permissions import operator_read, operator_write
 from chassis.tables import service_settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-SETTINGS_LOCK_KEY = 0x5E771265  # any constant: each service has its own database
 
 
 def current(session: Session, model: type[ModelT]) -> ModelT:
@@ -49,30 +50,13 @@ def change(uow, model: type[ModelT], changes: dict[str, Any], reason: str | None
         _store(uow.session, {key: values["after"] for key, values in diff.items()})
         uow.audit("settings.changed", "settings", uow.service, reason=reason,
                   before={k: v["before"] for k, v in diff.items()}, after={k: v["after"] for k, v in diff.items()})
-        uow.publish("settings.changed", {"service": uow.service, "changed": diff, "actor": _event_actor()})
+        uow.publish("settings.changed", {"service": uow.service, "changed": diff, "actor": event_actor()})
     return after
 
 
-def _event_actor() -> dict[str, Any]:
-    """The contract's ``actor`` object (user, client or system), not a bare subject string."""
-    from chassis.auth.principal import ROLES, Principal
-    who = context.principal()
-    if not isinstance(who, Principal):
-        return {"kind": "system", "id": None}
-    roles = sorted(ROLES & who.roles)  # the contract knows only platform roles, not admin/support
-    if who.is_service:
-        return {"kind": "client", "id": who.client_id, "roles": roles}
-    return {"kind": "user", "id": who.subject, "roles": roles}
-
-
 def _serialize_changes(session: Session) -> None:
-    """One settings change at a time, so two PATCHes holding the same ETag cannot both pass If-Match.
-
-    PostgreSQL gets a transaction-scoped advisory lock (rows to lock may not
-    exist yet); SQLite units of work already hold the write lock (BEGIN IMMEDIATE).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETTINGS_LOCK_KEY})
+    """One settings change at a time, so two PATCHes holding the same ETag cannot both pass If-Match."""
+    serialize(session, "chassis.settings")
 
 
 def _diff(before: dict, after: dict) -> dict[str, dict[str, Any]]:

@@ -11,10 +11,11 @@ PORT = 8001
 
 
 def definition() -> ServiceDefinition:
-    from identity import api, events, models
+    from identity import accounts, api, events, models
     return ServiceDefinition(
         name="identity", title="Identity", version="1.0.0", package="identity", settings_cls=IdentitySettings,
-        metadata=models.Base.metadata, blueprints=api.blueprints, event_handlers=events.handlers_by_type,
+        metadata=models.Base.metadata, event_handlers=events.handlers_by_type,
+        blueprints=lambda: api.blueprints() + accounts.blueprints(),
         runtime_settings=IdentityRuntimeSettings, description="OAuth2 authorization server; users, vendors, roles and security.")
 
 

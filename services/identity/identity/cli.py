@@ -12,6 +12,7 @@ def main() -> None:
     group = service_cli(definition, create_app, PORT)
     for command in (create_operator, create_client, rotate_keys):
         group.add_command(command)
+    group.add_command(seed_demo)
     group()
 
 
@@ -65,3 +66,21 @@ def create_client(name, grant_type, redirect_uris, roles, scopes, vendor_id, pub
 def rotate_keys() -> None:
     from identity.handlers import rotate_keys as handler
     click.echo(f"signing with kid {_run(handler)}")
+
+
+@click.command("seed-demo", help="Seed a demo marketplace and write its credentials (random each time).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Credentials file [default: $MARKETPLACE_VAR_DIR/demo-credentials.json].")
+def seed_demo(if_empty: bool, output: str | None) -> None:
+    import os
+    from pathlib import Path
+
+    from identity import seed
+    uow = _uow()
+    if if_empty and not seed.is_empty(uow):
+        click.echo("identity already has users: demo seed skipped")
+        return
+    path = Path(output or Path(os.environ.get("MARKETPLACE_VAR_DIR", "var")) / "demo-credentials.json")
+    seed.write_credentials(path, _run(seed.seed_demo))
+    click.echo(f"demo marketplace seeded; credentials in {path}")

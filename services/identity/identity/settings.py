@@ -16,6 +16,10 @@ class IdentitySettings(ServiceSettings):
     session_secret: str = ""
     #: Always mark the session cookie Secure (it is Secure anyway on HTTPS requests).
     session_cookie_secure: bool = False
+    #: Development: write the mails identity would send (verification, reset links) to the log.
+    log_mail: bool = False
+    #: Where the links in those mails point (the storefront's pages in production).
+    public_url: str = "http://localhost:8000"
 
 
 class IdentityRuntimeSettings(BaseModel):
@@ -28,3 +32,8 @@ class IdentityRuntimeSettings(BaseModel):
     password_min_length: int = Field(8, ge=8, le=128)
     two_factor_required_roles: list[str] = Field(default_factory=lambda: ["operator"])
     vendor_auto_approval: bool = False
+    login_max_failures: int = Field(10, ge=3, le=100, description="Failed logins per account per window")
+    login_failure_window_seconds: int = Field(900, ge=60, le=86400)
+    login_max_failures_per_ip: int = Field(100, ge=10, le=10000, description="Failed logins per IP per window")
+    sign_ups_per_ip_per_hour: int = Field(20, ge=1, le=10000)
+    password_resets_per_ip_per_hour: int = Field(20, ge=1, le=10000)

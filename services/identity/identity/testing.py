@@ -79,3 +79,34 @@ class IdentityWorld:
         response = self.exchange(client, self.code_for(client, verifier), verifier)
         assert response.status_code == 200, response.text
         return response.json
+
+
+def totp_code(secret: str, steps_ahead: int = 0) -> str:
+    """The TOTP code of ``secret`` for the current time-step (or one ``steps_ahead``)."""
+    import time
+
+    import pyotp
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+def change_runtime_settings(world: IdentityWorld, **changes) -> None:
+    """Operators' runtime settings, changed as the settings API would."""
+    from chassis.runtime_settings import change
+    from identity.settings import IdentityRuntimeSettings
+    with world.uow() as uow:
+        change(uow, IdentityRuntimeSettings, changes, reason="test")
+        uow.commit()
+
+
+def second_step(world: IdentityWorld, code: str, page: str = "/login/2fa"):
+    """Post a code to a login step page (TOTP, recovery code or the first code at enrolment)."""
+    csrf = csrf_from(world.http.get(page).text)
+    return world.http.post(page, data={"code": code, "csrf_token": csrf})
+
+
+def enrol_two_factor(world: IdentityWorld, bearer_header: dict) -> tuple[str, list[str]]:
+    """Turn 2FA on through the API: the secret and the recovery codes."""
+    secret = world.http.post("/api/v1/me/2fa", headers=bearer_header).json["secret"]
+    confirmed = world.http.post("/api/v1/me/2fa/confirm", json={"code": totp_code(secret)}, headers=bearer_header)
+    assert confirmed.status_code == 200, confirmed.text
+    return secret, confirmed.json["recovery_codes"]

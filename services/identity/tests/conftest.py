@@ -23,3 +23,10 @@ def signed_in(world) -> IdentityWorld:
     world.user()
     assert world.log_in().status_code == 302
     return world
+
+
+@pytest.fixture
+def vendors(world, bearer):
+    """Vendors, operators and owners driven through the management API."""
+    from identity.testing_vendors import VendorWorld
+    return VendorWorld(world, bearer)

@@ -13,6 +13,7 @@ from chassis.runtime_settings import current
 from identity import domain, signing_keys
 from identity.oauth.context import session
 from identity.settings import IdentityRuntimeSettings
+from identity.vendors import membership as vendor_membership
 
 
 class AccessTokenGenerator:
@@ -28,7 +29,7 @@ class AccessTokenGenerator:
         holder = user or client  # client_credentials tokens carry the client's own roles
         claims = domain.access_claims(
             issuer=self.issuer, audiences=self.audiences, subject=user.id if user else client.client_id,
-            client_id=client.client_id, scope=scope, roles=holder.roles, vendor_id=holder.vendor_id,
+            client_id=client.client_id, scope=scope, **vendor_membership.token_claims(session(), holder),
             now=int(time.time()), lifetime=lifetime)
         token = {"token_type": "Bearer", "access_token": sign(claims), "expires_in": lifetime, "scope": scope}
         if include_refresh_token:

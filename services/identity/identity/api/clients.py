@@ -1,0 +1,51 @@
+"""Operators manage OAuth2 clients: list, create (secret shown once), revoke."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from chassis.app import runtime
+from chassis.pagination import SelectPage, close_request_session
+from chassis.permissions import operator_read, operator_write
+from identity.api.problems import as_problems
+from identity.api.schemas import ClientRequestSchema, ClientSchema, ClientSecretSchema
+from identity.models import OAuthClient
+from identity.vendors import clients as handlers
+
+blueprint = Blueprint("clients", __name__, url_prefix="/api/v1/clients",
+                      description="Every OAuth2 client, for operators (admin writes, support reads).")
+blueprint.teardown_request(close_request_session)
+SECURITY = [{"bearerAuth": []}]
+
+
+@blueprint.route("")
+class Clients(MethodView):
+    @operator_read()
+    @blueprint.response(200, ClientSchema(many=True))
+    @blueprint.paginate(SelectPage)
+    @blueprint.doc(security=SECURITY)
+    def get(self):
+        """List clients, oldest first (secrets are never shown again)."""
+        return select(OAuthClient.__table__).order_by(OAuthClient.created_at, OAuthClient.client_id)
+
+    @operator_write()
+    @blueprint.arguments(ClientRequestSchema)
+    @blueprint.response(201, ClientSecretSchema)
+    @blueprint.doc(security=SECURITY)
+    def post(self, body):
+        """Register a client; its secret is in this answer only."""
+        with as_problems(), runtime().uow() as uow:
+            client = handlers.register_client(uow, body.pop("name"), body.pop("grant_type"), **body)
+            uow.commit()
+            return client
+
+
+@blueprint.route("/<client_id>", methods=["DELETE"])
+@operator_write()
+@blueprint.response(204)
+@blueprint.doc(security=SECURITY)
+def revoke(client_id):
+    """Revoke a client: no more tokens, its refresh tokens stop at once."""
+    with as_problems():
+        handlers.revoke_client(runtime().uow(), client_id)

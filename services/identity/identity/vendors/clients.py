@@ -1,0 +1,67 @@
+"""A vendor's own API clients, and client registration audited as the caller (operators, seed)."""
+from __future__ import annotations
+
+import uuid
+
+from identity import domain
+from identity.handlers import RegisteredClient
+from identity.models import OAuthClient
+from identity.models.base import now
+from identity.vendors.domain import Conflict, NotFound
+from identity.vendors.handlers import existing_vendor
+
+
+def create_vendor_client(uow, vendor_id: str, name: str) -> RegisteredClient:
+    """A client_credentials client acting for the vendor: tokens carry role ``vendor`` and its id."""
+    with uow:
+        existing_vendor(uow.session, vendor_id)
+        client = register_client(uow, name, "client_credentials", roles=["vendor"], vendor_id=vendor_id)
+        uow.commit()
+        return client
+
+
+def register_client(uow, name: str, grant_type: str, *, redirect_uris=(), roles=(), scopes=(),
+                    vendor_id: str | None = None, public: bool = False, first_party: bool = False,
+                    actor: str | None = None) -> RegisteredClient:
+    """Like ``identity.handlers.create_client`` but audited as the caller, inside the caller's unit of work."""
+    grant_types = domain.check_grant_type(grant_type, list(redirect_uris), public)
+    secret = None if public else domain.new_secret()
+    client = OAuthClient(client_id=uuid.uuid4().hex, secret_hash=secret and domain.hash_secret(secret), name=name,
+                         first_party=first_party, grant_types=grant_types, redirect_uris=list(redirect_uris),
+                         scopes=list(scopes), roles=domain.check_roles(roles), vendor_id=vendor_id,
+                         created_at=now())
+    uow.session.add(client)
+    uow.audit("client.created", "client", client.client_id, actor=actor,
+              after={"name": name, "roles": client.roles, "vendor_id": vendor_id, "grant_types": grant_types})
+    return RegisteredClient(client.client_id, secret)
+
+
+def rotate_client_secret(uow, client_id: str, vendor_id: str | None = None) -> RegisteredClient:
+    """A new secret, shown once; the old one stops working at once."""
+    with uow:
+        client = _client(uow.session, client_id, vendor_id)
+        if client.is_public or client.revoked_at is not None:
+            raise Conflict("only an active confidential client has a secret to rotate")
+        secret = domain.new_secret()
+        client.secret_hash = domain.hash_secret(secret)
+        uow.audit("client.secret_rotated", "client", client_id)
+        uow.commit()
+        return RegisteredClient(client_id, secret)
+
+
+def revoke_client(uow, client_id: str, vendor_id: str | None = None) -> None:
+    """Revoke a client (of ``vendor_id`` when given) with identity's own ``revoke_client``."""
+    from identity import handlers
+    with uow:
+        client = _client(uow.session, client_id, vendor_id)
+        if client.revoked_at is not None:
+            raise Conflict("the client is already revoked")
+        handlers.revoke_client(uow, client_id)
+        uow.commit()
+
+
+def _client(session, client_id: str, vendor_id: str | None) -> OAuthClient:
+    client = session.get(OAuthClient, client_id)
+    if client is None or (vendor_id is not None and client.vendor_id != vendor_id):
+        raise NotFound("no such client")
+    return client
