@@ -28,6 +28,13 @@ PAYOUT = {"payout_id": "pyo-1", "vendor_id": VENDOR, "amount_minor": 10000, "cur
 
 EXAMPLES = {
     "user.registered": {"user_id": CUSTOMER, "email": "ada@example.com", "roles": ["customer"]},
+    "user.invited": {"user_id": "usr-v002", "email": "new.hire@teaandco.example", "vendor_id": VENDOR,
+                     "role": "manager", "invitation": {
+                         "token": "Zm9vYmFy-invitation", "expires_at": "2025-03-08T09:30:00Z",
+                         "url": "https://shop.example/accept-invitation?token=Zm9vYmFy-invitation"}},
+    "user.password_reset_requested": {"user_id": CUSTOMER, "email": "ada@example.com", "reset": {
+        "token": "Zm9vYmFy-reset", "expires_at": "2025-03-01T10:30:00Z",
+        "url": "https://shop.example/reset-password?token=Zm9vYmFy-reset"}},
     "user.disabled": {"user_id": CUSTOMER, "reason": "chargeback fraud", "actor": OPERATOR},
     "user.enabled": {"user_id": CUSTOMER, "actor": OPERATOR},
     "vendor.applied": {"vendor_id": VENDOR, "company_name": "Tea & Co", "country": "FR",

@@ -9,6 +9,8 @@ EVERY_SERVICE = "*"
 PRODUCERS: dict[str, dict[str, str]] = {
     "identity": {
         "user.registered": "A person signed up or was invited; the account exists.",
+        "user.invited": "A vendor owner invited a new person; the mail's link sets the account's password.",
+        "user.password_reset_requested": "An active account asked for a password reset; the mail carries the link.",
         "user.disabled": "An operator disabled a user account; it can no longer sign in.",
         "user.enabled": "An operator re-enabled a disabled user account.",
         "vendor.applied": "A company applied to sell on the marketplace.",

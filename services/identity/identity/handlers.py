@@ -20,12 +20,13 @@ class RegisteredClient:
 
 
 def create_user(uow, email: str, password: str, roles: list[str], vendor_id: str | None = None) -> str:
-    """Register a user with an argon2id password hash; refuses a taken email or a short password."""
+    """Register a user with an argon2id password hash; refuses a taken email or a weak password."""
+    from identity.accounts.policy import password_problem
     with uow:
         email = domain.normalise_email(email)
-        minimum = current(uow.session, IdentityRuntimeSettings).password_min_length
-        if len(password) < minimum:
-            raise domain.RuleViolation(f"the password needs at least {minimum} characters")
+        problem = password_problem(password, current(uow.session, IdentityRuntimeSettings).password_min_length)
+        if problem:
+            raise domain.RuleViolation(problem)
         if uow.session.scalar(select(User.id).where(User.email == email)):
             raise domain.RuleViolation("a user with this email exists")
         user = User(id=str(uuid.uuid4()), email=email, password_hash=passwords.hash_password(password),

@@ -1,9 +1,12 @@
-"""Password reset: always 202, a single-use expiring token, and it never skips the second factor."""
+"""Password reset: always 202, a single-use expiring token (published with ``user.password_reset_requested``),
+and it never skips the second factor."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+
+from chassis.tables import outbox
 
 from identity.accounts import signup
 from identity.models import AccountToken
@@ -14,7 +17,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 def reset_token(world, email="ada@example.com") -> str:
-    return signup.request_password_reset(world.uow(), email, "127.0.0.1").token
+    return signup.request_password_reset(world.uow(), email, "127.0.0.1", "https://shop.example").token
 
 
 def confirm(world, token, password=NEW_PASSWORD):
@@ -75,3 +78,31 @@ def test_reset_requests_are_limited_per_ip_address(world):
     assert world.http.post("/api/v1/users/password-reset", json={"email": "a@example.com"}).status_code == 202
     refused = world.http.post("/api/v1/users/password-reset", json={"email": "b@example.com"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def reset_events(world) -> list[dict]:
+    with world.uow() as uow:
+        envelopes = uow.session.scalars(select(outbox.c.envelope)
+                                        .where(outbox.c.event_type == "user.password_reset_requested"))
+        return [envelope["data"] for envelope in envelopes]
+
+
+def test_a_reset_request_publishes_the_mail_and_its_token_works_once(world):
+    user_id = world.user()
+    assert world.http.post("/api/v1/users/password-reset", json={"email": "Ada@Example.com"}).status_code == 202
+    event, = reset_events(world)
+    assert (event["user_id"], event["email"]) == (user_id, "ada@example.com")
+    assert event["reset"]["url"].endswith("/reset-password?token=" + event["reset"]["token"])
+    assert confirm(world, event["reset"]["token"]).status_code == 204
+    assert confirm(world, event["reset"]["token"], "yet another passphrase").status_code == 400
+    assert world.log_in(password=NEW_PASSWORD).status_code == 302
+
+
+def test_no_reset_event_for_an_unknown_email_or_an_inactive_account(world, bearer):
+    assert world.http.post("/api/v1/users/password-reset", json={"email": "nobody@example.com"}).status_code == 202
+    user_id = world.user()
+    admin = bearer(subject="operator-admin", roles=["operator", "admin"])
+    assert world.http.post(f"/api/v1/users/{user_id}/disable", json={"reason": "test"},
+                           headers=admin).status_code == 200
+    assert world.http.post("/api/v1/users/password-reset", json={"email": "ada@example.com"}).status_code == 202
+    assert reset_events(world) == []

@@ -1,4 +1,4 @@
-"""Account API: public sign-up, email verification and password reset; the caller's own account."""
+"""Account API: public sign-up, email verification, password reset, invitations; the caller's own account."""
 from __future__ import annotations
 
 import logging
@@ -12,14 +12,15 @@ from chassis.auth.flask import current_principal, require_auth
 from chassis.errors import Problem
 from identity.accounts import errors, signup, two_factor
 from identity.accounts.schemas import (
-    CodeSchema, EnrolmentSchema, PasswordChangeSchema, RecoveryCodesSchema, ResetConfirmSchema,
-    ResetRequestSchema, SignUpSchema, TokenSchema, AccountSchema,
+    CodeSchema, EnrolmentSchema, InvitationAcceptSchema, PasswordChangeSchema, RecoveryCodesSchema,
+    ResetConfirmSchema, ResetRequestSchema, SignUpSchema, TokenSchema, AccountSchema,
 )
 from identity.models import User, UserSecurity
 
 log = logging.getLogger("identity.mail")
 users_blueprint = Blueprint("identity_users", __name__, url_prefix="/api/v1/users",
-                            description="Self-service accounts: sign-up, email verification, password reset.")
+                            description="Self-service accounts: sign-up, email verification, password reset, "
+                                        "invitations.")
 me_blueprint = Blueprint("identity_me", __name__, url_prefix="/api/v1/me",
                          description="The calling user's own account: profile, password, two-factor authentication.")
 PEOPLE = ["operator", "vendor", "customer"]
@@ -33,7 +34,7 @@ class Users(MethodView):
         """Sign up as a customer; the verification link goes out with `user.registered`."""
         settings = runtime().settings
         mail = _run(signup.sign_up, body["email"], body["password"], request.remote_addr or "", settings.public_url)
-        _log_mail(mail.email, "verify your email", f"{settings.public_url}/verify-email?token={mail.token}")
+        log_mail(mail.email, "verify your email", mail.url)
         return _user_view(mail.user_id)
 
 
@@ -49,11 +50,12 @@ def verify_email(body):
 @users_blueprint.arguments(ResetRequestSchema)
 @users_blueprint.response(202)
 def request_password_reset(body):
-    """Mail a reset link if an account has this email; the answer is the same either way."""
-    mail = _run(signup.request_password_reset, body["email"], request.remote_addr or "")
+    """Mail a reset link if an active account has this email (`user.password_reset_requested` carries it);
+    the answer is the same either way."""
+    mail = _run(signup.request_password_reset, body["email"], request.remote_addr or "",
+                runtime().settings.public_url)
     if mail:
-        _log_mail(mail.email, "reset your password",
-                  f"{runtime().settings.public_url}/reset-password?token={mail.token}")
+        log_mail(mail.email, "reset your password", mail.url)
     return Response(status=202)
 
 
@@ -63,6 +65,14 @@ def request_password_reset(body):
 def confirm_password_reset(body):
     """Set a new password with a reset token (works once). Logging in still asks for 2FA."""
     _run(signup.confirm_password_reset, body["token"], body["new_password"])
+
+
+@users_blueprint.route("/accept-invitation", methods=["POST"])
+@users_blueprint.arguments(InvitationAcceptSchema)
+@users_blueprint.response(204)
+def accept_invitation(body):
+    """Set the password of an invited account with the invitation token (works once); it becomes active."""
+    _run(signup.accept_invitation, body["token"], body["password"])
 
 
 @me_blueprint.route("")
@@ -147,7 +157,7 @@ def _run(handler, *args):
         raise Problem(status, slug, str(refused)) from None
 
 
-def _log_mail(to: str, subject: str, link: str) -> None:
+def log_mail(to: str, subject: str, link: str) -> None:
     """No mail server: in development (IDENTITY_LOG_MAIL=true) the mail goes to the log."""
     if current_app.extensions["chassis.runtime"].settings.log_mail:
         log.info("mail to %s: %s: %s", to, subject, link)

@@ -21,7 +21,7 @@ class PasswordRejected(RuleViolation):
 
 
 class TokenInvalid(RuleViolation):
-    """A verification or reset token that is unknown, used, or expired."""
+    """A verification, reset or invitation token that is unknown, used, or expired."""
 
 
 class CodeRejected(RuleViolation):

@@ -21,6 +21,10 @@ class ResetConfirmSchema(TokenSchema):
     new_password = ma.fields.String(required=True, load_only=True)
 
 
+class InvitationAcceptSchema(TokenSchema):
+    password = ma.fields.String(required=True, load_only=True)
+
+
 class PasswordChangeSchema(ma.Schema):
     current_password = ma.fields.String(required=True, load_only=True)
     new_password = ma.fields.String(required=True, load_only=True)

@@ -1,4 +1,4 @@
-"""Use cases of self-service accounts: sign-up, email verification, password reset and change."""
+"""Use cases of self-service accounts: sign-up, email verification, password reset and change, invitations."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from chassis.runtime_settings import current
 from identity import domain, passwords
 from identity.accounts import policy, throttle, tokens
-from identity.accounts.errors import EmailTaken, PasswordRejected
+from identity.accounts.errors import EmailTaken, PasswordRejected, TokenInvalid
 from identity.models import RefreshToken, User, UserSecurity
 from identity.models.base import now
 from identity.settings import IdentityRuntimeSettings
@@ -25,6 +25,11 @@ class Mail:
     email: str
     token: str
     expires_at: datetime
+    url: str = ""
+
+    def as_event_link(self) -> dict:
+        """The ``{token, expires_at, url}`` object the contract events carry."""
+        return {"token": self.token, "expires_at": self.expires_at.isoformat(), "url": self.url}
 
 
 def sign_up(uow, email: str, password: str, ip: str, link_base: str) -> Mail:
@@ -40,16 +45,16 @@ def sign_up(uow, email: str, password: str, ip: str, link_base: str) -> Mail:
         uow.session.add(user)
         uow.session.flush()
         token, expires_at = tokens.issue(uow.session, user.id, tokens.VERIFY_EMAIL, policy.VERIFICATION_LIFETIME)
+        mail = Mail(user.id, email, token, expires_at, tokens.link(link_base, "verify-email", token))
         uow.publish("user.registered", {
             "user_id": user.id, "email": email, "roles": ["customer"], "registered_at": user.created_at.isoformat(),
-            "verification": {"token": token, "expires_at": expires_at.isoformat(),
-                             "url": f"{link_base.rstrip('/')}/verify-email?token={token}"}}, subject=user.id)
+            "verification": mail.as_event_link()}, subject=user.id)
         uow.audit("user.registered", "user", user.id, after={"email": email, "roles": ["customer"]}, actor=user.id)
         try:
             uow.commit()
         except IntegrityError:  # the same email signed up concurrently
             raise EmailTaken("an account with this email exists") from None
-        return Mail(user.id, email, token, expires_at)
+        return mail
 
 
 def verify_email(uow, token: str) -> str:
@@ -62,17 +67,21 @@ def verify_email(uow, token: str) -> str:
         return user_id
 
 
-def request_password_reset(uow, email: str, ip: str) -> Mail | None:
-    """A reset token for an active account with this email; None (and the same answer) otherwise."""
+def request_password_reset(uow, email: str, ip: str, link_base: str) -> Mail | None:
+    """A reset token for an active account with this email, published with ``user.password_reset_requested``;
+    None (nothing published, and the same answer) otherwise."""
     throttle.take(uow, "password-reset", ip, _settings(uow).password_resets_per_ip_per_hour)
     with uow:
         user = uow.session.scalars(select(User).where(User.email == domain.normalise_email(email))).first()
         if user is None or not user.is_active:
             return None
         token, expires_at = tokens.issue(uow.session, user.id, tokens.PASSWORD_RESET, policy.RESET_LIFETIME)
+        mail = Mail(user.id, user.email, token, expires_at, tokens.link(link_base, "reset-password", token))
+        uow.publish("user.password_reset_requested", {"user_id": user.id, "email": user.email,
+                                                      "reset": mail.as_event_link()}, subject=user.id)
         uow.audit("password_reset.requested", "user", user.id, after={"ip": ip}, actor="anonymous")
         uow.commit()
-        return Mail(user.id, user.email, token, expires_at)
+        return mail
 
 
 def confirm_password_reset(uow, token: str, new_password: str) -> str:
@@ -83,6 +92,34 @@ def confirm_password_reset(uow, token: str, new_password: str) -> str:
         _set_password(uow.session, user_id, new_password)
         security_of(uow.session, user_id).email_verified_at = now()  # the mailbox answered
         uow.audit("password_reset.completed", "user", user_id, actor=user_id)
+        uow.commit()
+        return user_id
+
+
+def issue_invitation(uow, user: User, vendor_id: str, role: str, link_base: str) -> Mail:
+    """Inside the caller's unit of work: an invitation token for an ``invited`` account, published
+    with ``user.invited`` (the link sets the account's password)."""
+    token, expires_at = tokens.issue(uow.session, user.id, tokens.INVITATION, policy.INVITATION_LIFETIME)
+    mail = Mail(user.id, user.email, token, expires_at, tokens.link(link_base, "accept-invitation", token))
+    uow.publish("user.invited", {"user_id": user.id, "email": user.email, "vendor_id": vendor_id, "role": role,
+                                 "invitation": mail.as_event_link()}, subject=user.id)
+    return mail
+
+
+def accept_invitation(uow, token: str, password: str) -> str:
+    """An invited person sets their password with the invitation token (works once); the account becomes
+    active. Like a reset, it logs nobody in."""
+    with uow:
+        check_new_password(uow, password)
+        user_id = tokens.consume(uow.session, token, tokens.INVITATION)
+        user = uow.session.get(User, user_id, with_for_update=True)
+        if user is None or user.status != "invited":  # disabled meanwhile, or active already
+            raise TokenInvalid("this link is invalid, was used already or has expired")
+        user.status = "active"
+        _set_password(uow.session, user_id, password)
+        security_of(uow.session, user_id).email_verified_at = now()  # the mailbox answered
+        uow.audit("user.invitation_accepted", "user", user_id, before={"status": "invited"},
+                  after={"status": "active"}, actor=user_id)
         uow.commit()
         return user_id
 

@@ -13,6 +13,7 @@ from identity.models.base import now, utc
 
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"
+INVITATION = "invitation"
 
 
 def issue(session, user_id: str, purpose: str, lifetime: timedelta) -> tuple[str, datetime]:
@@ -38,3 +39,8 @@ def consume(session, token: str, purpose: str) -> str:
     if used.rowcount != 1:  # a concurrent request consumed it first
         raise TokenInvalid("this link is invalid, was used already or has expired")
     return row.user_id
+
+
+def link(link_base: str, page: str, token: str) -> str:
+    """The storefront page a mail links to, carrying the token."""
+    return f"{link_base.rstrip('/')}/{page}?token={token}"

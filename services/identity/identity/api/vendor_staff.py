@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from chassis.app import runtime
 from chassis.auth.flask import require_auth
+from identity.accounts.api import log_mail
 from identity.api.problems import as_problems
 from identity.api.schemas import StaffInvitationSchema, StaffMemberSchema
 from identity.api.vendor_access import check_may_manage, check_may_read_staff
@@ -37,14 +38,17 @@ class Staff(MethodView):
     @blueprint.response(201, StaffMemberSchema)
     @blueprint.doc(security=SECURITY)
     def post(self, invitation, vendor_id):
-        """Invite someone by email (owners); an unknown email gets an `invited` account."""
+        """Invite someone by email (owners); an unknown email gets an `invited` account and `user.invited`."""
         with runtime().uow() as uow:
             check_may_manage(uow.session, vendor_id)
         with as_problems():
-            user_id = handlers.invite_staff(runtime().uow(), vendor_id, invitation["email"],
-                                            StaffRole(invitation["role"]))
+            invited = handlers.invite_staff(runtime().uow(), vendor_id, invitation["email"],
+                                            StaffRole(invitation["role"]), runtime().settings.public_url)
+        if invited.mail:
+            log_mail(invited.mail.email, "accept your invitation", invited.mail.url)
         with runtime().uow() as uow:
-            return next(member for member in _members(uow.session, vendor_id) if member["user_id"] == user_id)
+            return next(member for member in _members(uow.session, vendor_id)
+                        if member["user_id"] == invited.user_id)
 
 
 @blueprint.route("/<user_id>")

@@ -29,7 +29,7 @@ class UserSecurity(Base):
 
 
 class AccountToken(Base):
-    """A single-use, expiring token mailed to a user (email verification, password reset)."""
+    """A single-use, expiring token mailed to a user (email verification, password reset, invitation)."""
 
     __tablename__ = "account_tokens"
     __table_args__ = (Index("ix_account_tokens_user_purpose", "user_id", "purpose"),)

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from chassis.actors import event_actor
 from chassis.runtime_settings import current
 from identity import domain, passwords
+from identity.accounts import signup
+from identity.accounts.signup import Mail
 from identity.models import User
 from identity.models.base import now
 from identity.models.vendors import Vendor, VendorMember
@@ -86,24 +88,41 @@ def _decide(uow, vendor: Vendor, decision: VendorDecision, reason: str, actor: d
                 subject=vendor.id)
 
 
-def invite_staff(uow, vendor_id: str, email: str, role: StaffRole) -> str:
-    """Add a user to the vendor; an unknown email gets an ``invited`` account (it sets its password later)."""
+@dataclass(frozen=True)
+class StaffInvitation:
+    user_id: str
+    #: The invitation mail (also published with ``user.invited``) for a new account; None for an existing user.
+    mail: Mail | None
+
+
+def invite_staff(uow, vendor_id: str, email: str, role: StaffRole, link_base: str) -> StaffInvitation:
+    """Add a user to the vendor. An unknown email gets an ``invited`` account and an invitation token
+    (7 days, single use; ``user.invited`` carries the link that sets its password); inviting again
+    someone who never accepted sends a fresh invitation."""
     with uow:
         existing_vendor(uow.session, vendor_id)
         email = domain.normalise_email(email)
         user = uow.session.scalars(select(User).where(User.email == email)).first()
+        mail = None
         if user is None:
             user = User(id=str(uuid.uuid4()), email=email, roles=[], vendor_id=None, status="invited",
                         password_hash=passwords.hash_password(secrets.token_urlsafe(32)), created_at=now())
             uow.session.add(user)
+            uow.session.flush()
             uow.audit("user.invited", "user", user.id, after={"email": email, "status": "invited"})
+            mail = signup.issue_invitation(uow, user, vendor_id, role.value, link_base)
         existing = uow.session.get(VendorMember, user.id)
+        if existing is not None and existing.vendor_id == vendor_id and user.status == "invited":
+            # Invited here before and never accepted (the link may have expired): send a new one.
+            mail = signup.issue_invitation(uow, user, vendor_id, existing.role, link_base)
+            uow.commit()
+            return StaffInvitation(user.id, mail)
         if existing is not None:
             raise Conflict("this user already works for a vendor")
         uow.session.add(VendorMember(user_id=user.id, vendor_id=vendor_id, role=role.value, added_at=now()))
         uow.audit("vendor.staff_added", "vendor", vendor_id, after={"user_id": user.id, "role": role.value})
         uow.commit()
-        return user.id
+        return StaffInvitation(user.id, mail)
 
 
 def remove_staff(uow, vendor_id: str, user_id: str, reason: str | None = None) -> None:
