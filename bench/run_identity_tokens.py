@@ -355,9 +355,6 @@ def _logins(server: IdentityWeb, credentials: Credentials, args: argparse.Namesp
     print(f"  argon2 bound: 1 verify per login, {argon2['verify_cpu_ms']:.0f} ms of one core each -> at most "
           f"{argon2['logins_per_second_per_core']:.1f} logins/s per core, {figures['argon2_bound_per_second']:.1f}/s "
           f"on {cores} cores (the load generator shares them). Deliberate: it is what makes guessing passwords slow.")
-    print(f"  on SQLite the verify runs inside the login's write transaction (BEGIN IMMEDIATE at its first query), "
-          f"so logins mostly take turns: near {argon2['logins_per_second_per_core']:.1f}/s whatever the cores, and every other "
-          f"database request waits meanwhile (see the mixed phase)")
     for failure in run.failures[:3]:
         print(f"  failure: {failure[:300]}")
     return figures
