@@ -69,18 +69,6 @@ def rotate_keys(uow) -> str:
         return key.kid
 
 
-def log_in(uow, email: str, password: str) -> str | None:
-    """The id of the active user with these credentials, or None; rehashes outdated hashes."""
-    with uow:
-        user = uow.session.scalars(select(User).where(User.email == domain.normalise_email(email))).first()
-        if not passwords.verify_password(user and user.password_hash, password) or not user.is_active:
-            return None
-        if passwords.needs_rehash(user.password_hash):
-            user.password_hash = passwords.hash_password(password)
-        uow.commit()
-        return user.id
-
-
 def disable_user(uow, user_id: str) -> None:
     """A disabled user gets no new tokens and its refresh tokens stop working at once."""
     with uow:
