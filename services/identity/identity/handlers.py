@@ -42,22 +42,28 @@ def create_operator(uow, email: str, password: str, support: bool = False) -> st
     return create_user(uow, email, password, ["operator", "support" if support else "admin"])
 
 
-def create_client(uow, name: str, grant_type: str, *, redirect_uris: list[str] = (), roles: list[str] = (),
-                  scopes: list[str] = (), vendor_id: str | None = None, public: bool = False,
-                  first_party: bool = False) -> RegisteredClient:
-    """Register an OAuth2 client; the secret is returned once and stored hashed."""
+def create_client(uow, name: str, grant_type: str, **options) -> RegisteredClient:
+    """Register an OAuth2 client from the CLI; the secret is returned once and stored hashed."""
     with uow:
-        grant_types = domain.check_grant_type(grant_type, list(redirect_uris), public)
-        secret = None if public else domain.new_secret()
-        client = OAuthClient(client_id=uuid.uuid4().hex, secret_hash=secret and domain.hash_secret(secret),
-                             name=name, first_party=first_party, grant_types=grant_types,
-                             redirect_uris=list(redirect_uris), scopes=list(scopes),
-                             roles=domain.check_roles(roles), vendor_id=vendor_id, created_at=now())
-        uow.session.add(client)
-        uow.audit("client.created", "client", client.client_id, after={"name": name, "roles": client.roles},
-                  actor="cli")
+        client = register_client(uow, name, grant_type, actor="cli", **options)
         uow.commit()
-        return RegisteredClient(client.client_id, secret)
+        return client
+
+
+def register_client(uow, name: str, grant_type: str, *, redirect_uris=(), roles=(), scopes=(),
+                    vendor_id: str | None = None, public: bool = False, first_party: bool = False,
+                    actor: str | None = None) -> RegisteredClient:
+    """Add a client inside the caller's unit of work, audited as ``actor`` (default: the caller)."""
+    grant_types = domain.check_grant_type(grant_type, list(redirect_uris), public)
+    secret = None if public else domain.new_secret()
+    client = OAuthClient(client_id=uuid.uuid4().hex, secret_hash=secret and domain.hash_secret(secret), name=name,
+                         first_party=first_party, grant_types=grant_types, redirect_uris=list(redirect_uris),
+                         scopes=list(scopes), roles=domain.check_roles(roles), vendor_id=vendor_id,
+                         created_at=now())
+    uow.session.add(client)
+    uow.audit("client.created", "client", client.client_id, actor=actor,
+              after={"name": name, "roles": client.roles, "vendor_id": vendor_id, "grant_types": grant_types})
+    return RegisteredClient(client.client_id, secret)
 
 
 def rotate_keys(uow) -> str:

@@ -11,6 +11,7 @@ from chassis.permissions import operator_read, operator_write
 from identity.api.problems import as_problems
 from identity.api.schemas import ClientRequestSchema, ClientSchema, ClientSecretSchema
 from identity.models import OAuthClient
+from identity.handlers import register_client
 from identity.vendors import clients as handlers
 
 blueprint = Blueprint("clients", __name__, url_prefix="/api/v1/clients",
@@ -36,7 +37,7 @@ class Clients(MethodView):
     def post(self, body):
         """Register a client; its secret is in this answer only."""
         with as_problems(), runtime().uow() as uow:
-            client = handlers.register_client(uow, body.pop("name"), body.pop("grant_type"), **body)
+            client = register_client(uow, body.pop("name"), body.pop("grant_type"), **body)
             uow.commit()
             return client
 

@@ -1,12 +1,9 @@
-"""A vendor's own API clients, and client registration audited as the caller (operators, seed)."""
+"""A vendor's own API clients (registration itself is ``identity.handlers.register_client``)."""
 from __future__ import annotations
 
-import uuid
-
 from identity import domain
-from identity.handlers import RegisteredClient
+from identity.handlers import RegisteredClient, register_client
 from identity.models import OAuthClient
-from identity.models.base import now
 from identity.vendors.domain import Conflict, NotFound
 from identity.vendors.handlers import existing_vendor
 
@@ -18,22 +15,6 @@ def create_vendor_client(uow, vendor_id: str, name: str) -> RegisteredClient:
         client = register_client(uow, name, "client_credentials", roles=["vendor"], vendor_id=vendor_id)
         uow.commit()
         return client
-
-
-def register_client(uow, name: str, grant_type: str, *, redirect_uris=(), roles=(), scopes=(),
-                    vendor_id: str | None = None, public: bool = False, first_party: bool = False,
-                    actor: str | None = None) -> RegisteredClient:
-    """Like ``identity.handlers.create_client`` but audited as the caller, inside the caller's unit of work."""
-    grant_types = domain.check_grant_type(grant_type, list(redirect_uris), public)
-    secret = None if public else domain.new_secret()
-    client = OAuthClient(client_id=uuid.uuid4().hex, secret_hash=secret and domain.hash_secret(secret), name=name,
-                         first_party=first_party, grant_types=grant_types, redirect_uris=list(redirect_uris),
-                         scopes=list(scopes), roles=domain.check_roles(roles), vendor_id=vendor_id,
-                         created_at=now())
-    uow.session.add(client)
-    uow.audit("client.created", "client", client.client_id, actor=actor,
-              after={"name": name, "roles": client.roles, "vendor_id": vendor_id, "grant_types": grant_types})
-    return RegisteredClient(client.client_id, secret)
 
 
 def rotate_client_secret(uow, client_id: str, vendor_id: str | None = None) -> RegisteredClient:
