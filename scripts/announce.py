@@ -5,10 +5,13 @@ quietly on SIGTERM/SIGINT.
 """
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 SERVICES = {"gateway": 8000, "identity": 8001, "catalog": 8002, "orders": 8003, "payments": 8004, "analytics": 8005}
 DEADLINE_SECONDS = 120
@@ -20,6 +23,15 @@ def ready(port: int) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def _docs_url() -> str:
+    """The gateway's Swagger UI, with the demo's API-docs client filled in when seeded."""
+    credentials = Path(os.environ.get("MARKETPLACE_VAR_DIR", "var")) / "demo-credentials.json"
+    try:
+        return json.loads(credentials.read_text())["clients"]["api_docs"]["docs_url"]
+    except (OSError, ValueError, KeyError):
+        return "http://localhost:8000/api/docs"
 
 
 def main() -> None:
@@ -36,6 +48,7 @@ def main() -> None:
         for name, port in SERVICES.items():
             print(f"  {name:<10} http://127.0.0.1:{port}   docs: http://127.0.0.1:{port}/api/v1/{name}/docs",
                   flush=True)
+        print(f"  API (every service, one front door): {_docs_url()}", flush=True)
         print("Ctrl-C stops everything.\n", flush=True)
     try:
         signal.pause()

@@ -3,4 +3,6 @@ from __future__ import annotations
 
 
 def blueprints() -> list:
-    return []
+    from gateway.api.docs import docs_blueprint
+    from gateway.api.health import health_blueprint
+    return [docs_blueprint(), health_blueprint()]

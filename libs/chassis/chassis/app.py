@@ -39,7 +39,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     runtime = Runtime(definition, settings)
     app.extensions["chassis.runtime"] = runtime
     app.extensions["chassis.verifier"] = _verifier(settings)
-    app.wsgi_app = RequestObserver(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = RequestObserver(_behind_proxies(app.wsgi_app, settings))  # type: ignore[method-assign]
     api = ServiceApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     install_error_handlers(app)  # after Api: replaces its JSON error handler
@@ -49,6 +49,13 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
         api.register_blueprint(blueprint)
     app.extensions["chassis.api"] = api
     return app
+
+
+def _behind_proxies(wsgi_app, settings: ServiceSettings):
+    if not settings.trusted_proxies:
+        return wsgi_app
+    from chassis.forwarded import TrustedForwarded, TrustedProxies
+    return TrustedForwarded(wsgi_app, TrustedProxies(settings.trusted_proxies))
 
 
 def runtime() -> Runtime:

@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: int = 72
     idempotency_retention_hours: int = 24
     fault_crash_before_ack: str = ""
+    # Peers whose X-Forwarded-For/Proto/Host are believed: the gateway. Loopback by default, as in
+    # `make run`; deployments list the gateway's network (MARKETPLACE_TRUSTED_PROXIES='["10.0.0.0/8"]').
+    trusted_proxies: list[str] = ["127.0.0.1/32", "::1/128"]
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -72,6 +75,17 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def env_prefix(cls) -> str:
         return f"{cls.service_name.upper()}_"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or CIDR network") from None
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -20,6 +20,9 @@ from identity.models.vendors import Vendor
 from identity.vendors.domain import VendorDecision, VendorStatus
 
 STOREFRONT_REDIRECT_URI = "http://localhost:3000/callback"
+# The gateway's Swagger UI (/api/docs) signs in with this public client (authorization code + PKCE).
+API_DOCS_REDIRECT_URIS = ["http://localhost:8000/api/docs/oauth2-redirect.html",
+                          "http://127.0.0.1:8000/api/docs/oauth2-redirect.html"]
 DEMO_VENDORS = (("Nordic Outfitters AB", "SE5560000001", "SE", "owner@nordic-outfitters.example"),
                 ("Atelier Lumière SARL", "FR12345678901", "FR", "owner@atelier-lumiere.example"))
 SEED_REASON = "demo seed"
@@ -39,13 +42,17 @@ def seed_demo(uow) -> dict:
                                              roles=["operator", "admin"])
     storefront = handlers.create_client(uow, "storefront", "authorization_code", public=True, first_party=True,
                                         redirect_uris=[STOREFRONT_REDIRECT_URI])
+    api_docs = handlers.create_client(uow, "API docs", "authorization_code", public=True, first_party=True,
+                                      redirect_uris=API_DOCS_REDIRECT_URIS)
     with uow:  # the demo signs in with passwords only (README: Identity)
         runtime_settings.change(uow, IdentityRuntimeSettings, {"two_factor_required_roles": []}, SEED_REASON)
         uow.commit()
     return {"operator": operator, "vendors": demo_vendors, "customer": customer,
             "clients": {"operator": {"client_id": operator_client.client_id,
                                      "client_secret": operator_client.client_secret},
-                        "storefront": {"client_id": storefront.client_id, "redirect_uri": STOREFRONT_REDIRECT_URI}}}
+                        "storefront": {"client_id": storefront.client_id, "redirect_uri": STOREFRONT_REDIRECT_URI},
+                        "api_docs": {"client_id": api_docs.client_id,
+                                     "docs_url": f"http://localhost:8000/api/docs?client_id={api_docs.client_id}"}}}
 
 
 def _person(uow, email: str, roles: list[str]) -> dict:

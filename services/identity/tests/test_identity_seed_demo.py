@@ -42,6 +42,7 @@ def test_seed_writes_the_documented_credentials_file(seed):
         assert set(vendor["client"]) == {"client_id", "client_secret"}
     assert set(credentials["clients"]["operator"]) == {"client_id", "client_secret"}
     assert set(credentials["clients"]["storefront"]) == {"client_id", "redirect_uri"}
+    assert credentials["clients"]["api_docs"]["docs_url"].endswith(credentials["clients"]["api_docs"]["client_id"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 

@@ -36,7 +36,8 @@ def install_verifier(app: Any, verifier: TokenVerifier) -> None:
     app.extensions[EXTENSION_KEY] = verifier
 
 
-def _bearer_token(header: str) -> str:
+def bearer_token(header: str) -> str:
+    """The token of a ``Bearer`` Authorization header; 401 errors for any other shape."""
     scheme, _, rest = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         raise MissingToken()
@@ -57,7 +58,7 @@ def authenticate_request(verifier: TokenVerifier | None = None) -> Principal:
     if cached is not None:
         return cached
     verifier = verifier or _app_verifier()
-    token = _bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
+    token = bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
     try:
         principal = verifier.verify(token)
     except InvalidToken as exc:
