@@ -6,6 +6,7 @@ probes: a proxied request never builds a Flask request context.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -24,6 +25,7 @@ from gateway.response_headers import CorsPolicy, add_missing, security_headers
 from gateway.routing import Route, RouteTable
 from gateway.upstreams import Upstream
 
+log = logging.getLogger("gateway")
 # The gateway's own probes: never routed, never limited, never authenticated.
 PROBE_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 PRINCIPAL_KEY = "chassis.principal"
@@ -79,6 +81,10 @@ class Gateway:
             return send_problem(failure, environ, respond)
         except EdgeProblem as problem:
             return send_problem(problem, environ, respond)
+        except Exception:  # a bug must still answer problem+json, with the trace in the log only
+            log.exception("gateway failure", extra={"path": path})
+            return send_problem(EdgeProblem(500, "internal-error", "the gateway failed to handle the request"),
+                                environ, respond)
         finally:
             self._count(route, environ)
 

@@ -7,6 +7,7 @@ limit and request, the cheapest strategy on Redis.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,10 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from gateway.problems import EdgeProblem
+
+log = logging.getLogger("gateway.ratelimit")
+REDIS_TIMEOUT_SECONDS = 0.25
+STORAGE_WARNING_INTERVAL = 30.0
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,12 @@ class EdgeLimiter:
     """Per-IP and per-caller limits, plus the stricter per-IP one of login and token routes."""
 
     def __init__(self, *, per_ip: str, per_caller: str, auth_per_ip: str, storage_url: str) -> None:
-        self.storage = storage_from_string(storage_url or "memory://")
+        self.storage = _storage(storage_url)
         self.strategy = FixedWindowRateLimiter(self.storage)
         self.per_ip = _parse("rate_limit_per_ip", per_ip)
         self.per_caller = _parse("rate_limit_per_caller", per_caller)
         self.auth_per_ip = _parse("rate_limit_auth_per_ip", auth_per_ip)
+        self._last_storage_warning = 0.0
 
     def check_client(self, client_ip: str, strict: bool, on_refusal) -> Verdict | None:
         """Count a request from ``client_ip`` (before any token check, so bad tokens are limited too)."""
@@ -56,7 +62,11 @@ class EdgeLimiter:
         tightest: Verdict | None = None
         for name, items, key in checks:
             for item in items:
-                verdict = self._hit(name, item, key)
+                try:
+                    verdict = self._hit(name, item, key)
+                except Exception as error:  # storage down: serve unlimited rather than not at all
+                    self._storage_failed(error)
+                    return tightest
                 if verdict.remaining < 0:
                     on_refusal(name)
                     raise _too_many(name, verdict)
@@ -69,8 +79,22 @@ class EdgeLimiter:
         reset_seconds = max(1, int(reset_at - time.time() + 0.999))
         return Verdict(item.amount, remaining if allowed else -1, reset_seconds)
 
+    def _storage_failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_storage_warning > STORAGE_WARNING_INTERVAL:
+            self._last_storage_warning = now
+            log.warning("rate-limit storage unavailable, requests are not limited: %s", type(error).__name__)
+
     def reset(self) -> None:
         self.storage.reset()
+
+
+def _storage(url: str):
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        # A Redis that stops answering must cost milliseconds, not hang every request.
+        return storage_from_string(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                   socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+    return storage_from_string(url or "memory://")
 
 
 def tighter(first: Verdict | None, second: Verdict | None) -> Verdict | None:

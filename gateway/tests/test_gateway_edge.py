@@ -237,3 +237,21 @@ def test_an_invalid_route_table_stops_the_gateway_with_its_name(tmp_path, jwks_u
     routes = write_routes(tmp_path, '[[routes]]\nprefix = "/x"\nupstream = "nowhere"\nclass = "c"\n')
     with pytest.raises(ConfigurationError, match="unknown upstream 'nowhere'"):
         create_app(gateway_settings(jwks_url, routes_file=routes))
+
+
+def test_an_unreachable_rate_limit_store_fails_open_quickly(make_client):
+    client = make_client(rate_limit_per_ip="1/minute", redis_url="redis://127.0.0.1:9/0")
+    started = time.monotonic()
+    assert [client.get("/public/x").status_code for _ in range(3)] == [200, 200, 200]
+    assert time.monotonic() - started < 3
+
+
+def test_an_unexpected_failure_is_a_bare_500_problem(client, monkeypatch):
+    from gateway import dispatcher
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+    monkeypatch.setattr(dispatcher, "forward", broken)
+    response = client.get("/public/x")
+    assert response.status_code == 500 and b"secret internals" not in response.get_data()
+    assert response.get_json()["type"] == "urn:marketplace:problem:internal-error"
