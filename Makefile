@@ -11,7 +11,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate test bench bench-identity asyncapi clean
+.PHONY: install run migrate test bench bench-identity bench-gateway asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -40,6 +40,9 @@ bench: install
 
 bench-identity: install
 	$(BIN)/python bench/run_identity_tokens.py
+
+bench-gateway: install
+	$(BIN)/python bench/run_gateway_overhead.py
 
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml

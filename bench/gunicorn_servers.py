@@ -28,8 +28,10 @@ def free_port() -> int:
 
 @dataclass
 class GunicornServer:
-    """One gunicorn master (sync workers) serving ``app`` on a free local port.
+    """One gunicorn master serving ``app`` on a free local port (sync workers unless told otherwise).
 
+    ``worker_class`` and ``threads`` go on the command line (``gthread`` with
+    ``threads`` > 1 serves several requests per worker and keeps connections alive).
     stdout (the chassis JSON access log) and stderr (gunicorn's own log) go to
     files in ``log_dir``; ``stop()`` ends the process group it started.
     """
@@ -42,12 +44,20 @@ class GunicornServer:
     env: dict[str, str] = field(default_factory=dict)
     #: More variables of the caller's shell to leave out (besides the ``WEB_*`` ones).
     drop_env: tuple[str, ...] = ()
+    worker_class: str = "sync"
+    threads: int = 1
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def worker_setup(self) -> str:
+        """The worker options as on the command line, for reports."""
+        threads = f" --threads {self.threads}" if self.threads > 1 else ""
+        return f"--worker-class {self.worker_class} --workers {self.workers}{threads}"
 
     @property
     def stdout_path(self) -> Path:
@@ -60,7 +70,8 @@ class GunicornServer:
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "gunicorn", "--chdir", str(REPO_ROOT),
                    "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                   "--worker-class", "sync", "--log-level", "warning"]
+                   "--worker-class", self.worker_class, "--threads", str(self.threads),
+                   "--log-level", "warning"]
         if self.config:
             command += ["--config", self.config]
         return command + [self.app]

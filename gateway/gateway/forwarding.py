@@ -16,9 +16,10 @@ from chassis.forwarded import TrustedProxies
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"})
 # Set by the gateway itself; a client's copy is dropped (or, from a trusted proxy, folded in).
+# Expect: the gateway's server already answered any 100-continue; the body follows at once.
 _REPLACED = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
                        "forwarded", "x-real-ip", "x-request-id", "x-correlation-id", "traceparent",
-                       "tracestate", "host"})
+                       "tracestate", "host", "expect"})
 _TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 _TRACESTATE_MAX = 512
 

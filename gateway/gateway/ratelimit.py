@@ -1,25 +1,28 @@
-"""Rate limits at the edge, counted with `limits` (the engine under Flask-Limiter).
+"""Rate limits at the edge: fixed windows, counted in this process or in Redis.
 
-The proxy path never enters Flask's request cycle, where Flask-Limiter hooks
-in, so the gateway drives the same library directly: same limit notation,
-same memory and Redis storages. Fixed windows: one counter increment per
-limit and request, the cheapest strategy on Redis.
+Limits are written in the notation of `limits` (the engine under
+Flask-Limiter: "100/minute;1000/hour"), which also provides the Redis
+storage. Flask-Limiter itself hooks into Flask's request cycle, which the
+proxy path never enters. In memory, a dictionary of windows replaces
+limits' MemoryStorage, whose timer threads and locks cost more than the
+rest of the edge checks together (bench/profile_gateway_path.py).
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 from gateway.problems import EdgeProblem
 
 log = logging.getLogger("gateway.ratelimit")
 REDIS_TIMEOUT_SECONDS = 0.25
 STORAGE_WARNING_INTERVAL = 30.0
+SWEEP_INTERVAL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -35,49 +38,110 @@ class Verdict:
                 ("RateLimit-Reset", str(self.reset_seconds))]
 
 
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    amount: int
+    window_seconds: int
+    text: str
+
+    @classmethod
+    def of(cls, name: str, item: RateLimitItem) -> "Limit":
+        return cls(name, item.amount, item.get_expiry(), str(item))
+
+
+class LocalWindows:
+    """Fixed-window counters in this process (each gunicorn worker counts alone)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[str, list] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = time.time() + SWEEP_INTERVAL_SECONDS
+
+    def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
+        """Count one request; return the window's count and when it ends (epoch seconds)."""
+        now = time.time()
+        with self._lock:
+            window = self._windows.get(key)
+            if window is None or window[0] <= now:
+                window = self._windows[key] = [now + window_seconds, 0]
+            window[1] += 1
+            if now >= self._next_sweep:
+                self._sweep(now)
+            return window[1], window[0]
+
+    def _sweep(self, now: float) -> None:
+        self._windows = {key: window for key, window in self._windows.items() if window[0] > now}
+        self._next_sweep = now + SWEEP_INTERVAL_SECONDS
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+class RedisWindows:
+    """Fixed-window counters shared by every gateway process through Redis (one round trip a hit)."""
+
+    def __init__(self, url: str) -> None:
+        # A Redis that stops answering must cost milliseconds, not hang every request.
+        self.storage = storage_from_string(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                           socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        self._window_ends: dict[str, float] = {}
+
+    def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
+        count = self.storage.incr(key, window_seconds)
+        now = time.time()
+        if count == 1:
+            ends = self._window_ends[key] = now + window_seconds
+        else:
+            ends = self._window_ends.get(key, 0.0)
+            if ends <= now:  # another process opened this window: ask Redis when it ends
+                ends = self._window_ends[key] = self.storage.get_expiry(key)
+        if len(self._window_ends) > 100_000:
+            self._window_ends.clear()
+        return count, ends
+
+    def reset(self) -> None:
+        self.storage.reset()
+        self._window_ends.clear()
+
+
 class EdgeLimiter:
     """Per-IP and per-caller limits, plus the stricter per-IP one of login and token routes."""
 
     def __init__(self, *, per_ip: str, per_caller: str, auth_per_ip: str, storage_url: str) -> None:
-        self.storage = _storage(storage_url)
-        self.strategy = FixedWindowRateLimiter(self.storage)
-        self.per_ip = _parse("rate_limit_per_ip", per_ip)
-        self.per_caller = _parse("rate_limit_per_caller", per_caller)
-        self.auth_per_ip = _parse("rate_limit_auth_per_ip", auth_per_ip)
+        self.windows = RedisWindows(storage_url) if storage_url else LocalWindows()
+        self.per_ip = _parse("ip", "rate_limit_per_ip", per_ip)
+        self.per_caller = _parse("caller", "rate_limit_per_caller", per_caller)
+        self.auth_per_ip = _parse("auth-ip", "rate_limit_auth_per_ip", auth_per_ip)
         self._last_storage_warning = 0.0
 
     def check_client(self, client_ip: str, strict: bool, on_refusal) -> Verdict | None:
         """Count a request from ``client_ip`` (before any token check, so bad tokens are limited too)."""
-        checks = [("ip", self.per_ip, client_ip)]
+        verdict = self._check(self.per_ip, client_ip, on_refusal)
         if strict:
-            checks.append(("auth-ip", self.auth_per_ip, client_ip))
-        return self._check(checks, on_refusal)
+            verdict = tighter(verdict, self._check(self.auth_per_ip, client_ip, on_refusal))
+        return verdict
 
     def check_caller(self, caller: str, on_refusal) -> Verdict | None:
         """Count a request of an authenticated caller (client and subject of its token)."""
-        return self._check([("caller", self.per_caller, caller)], on_refusal)
+        return self._check(self.per_caller, caller, on_refusal)
 
-    def _check(self, checks, on_refusal) -> Verdict | None:
+    def _check(self, limits: list[Limit], key: str, on_refusal) -> Verdict | None:
         """Count against each limit; raise 429 when one is spent. Returns the tightest window."""
         tightest: Verdict | None = None
-        for name, items, key in checks:
-            for item in items:
-                try:
-                    verdict = self._hit(name, item, key)
-                except Exception as error:  # storage down: serve unlimited rather than not at all
-                    self._storage_failed(error)
-                    return tightest
-                if verdict.remaining < 0:
-                    on_refusal(name)
-                    raise _too_many(name, verdict)
-                tightest = tighter(tightest, verdict)
+        for limit in limits:
+            try:
+                count, ends = self.windows.hit(f"gateway/{limit.name}/{limit.text}/{key}", limit.window_seconds)
+            except Exception as error:  # storage down: serve unlimited rather than not at all
+                self._storage_failed(error)
+                return tightest
+            verdict = Verdict(limit.amount, limit.amount - count, max(1, int(ends - time.time() + 0.999)))
+            if verdict.remaining < 0:
+                on_refusal(limit.name)
+                raise _too_many(limit.name, verdict)
+            tightest = tighter(tightest, verdict)
         return tightest
-
-    def _hit(self, name: str, item: RateLimitItem, key: str) -> Verdict:
-        allowed = self.strategy.hit(item, name, key)
-        reset_at, remaining = self.strategy.get_window_stats(item, name, key)
-        reset_seconds = max(1, int(reset_at - time.time() + 0.999))
-        return Verdict(item.amount, remaining if allowed else -1, reset_seconds)
 
     def _storage_failed(self, error: Exception) -> None:
         now = time.monotonic()
@@ -86,15 +150,7 @@ class EdgeLimiter:
             log.warning("rate-limit storage unavailable, requests are not limited: %s", type(error).__name__)
 
     def reset(self) -> None:
-        self.storage.reset()
-
-
-def _storage(url: str):
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        # A Redis that stops answering must cost milliseconds, not hang every request.
-        return storage_from_string(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                                   socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-    return storage_from_string(url or "memory://")
+        self.windows.reset()
 
 
 def tighter(first: Verdict | None, second: Verdict | None) -> Verdict | None:
@@ -103,11 +159,11 @@ def tighter(first: Verdict | None, second: Verdict | None) -> Verdict | None:
     return first
 
 
-def _parse(setting: str, text: str) -> list[RateLimitItem]:
+def _parse(name: str, setting: str, text: str) -> list[Limit]:
     if not text.strip():
         return []
     try:
-        return parse_many(text)
+        return [Limit.of(name, item) for item in parse_many(text)]
     except ValueError as error:
         raise ValueError(f"{setting}: {error}") from None
 

@@ -1,4 +1,4 @@
-"""One pooled keep-alive connection pool per upstream, with a small circuit breaker.
+"""One pool of keep-alive connections per upstream, with a small circuit breaker.
 
 When an upstream refuses connections several times in a row it is answered
 503 for a short cool-down instead of paying a connect attempt (and a retry)
@@ -6,12 +6,13 @@ on every request; the first request after the cool-down probes it again.
 """
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import urllib3
+from gateway.upstream_http import Connection
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class UpstreamPolicy:
     pool_size: int
     failure_threshold: int
     cooldown_seconds: float
+    # Shorter than the services' keep-alive (gunicorn: 5 s), so we drop a connection before they do.
+    idle_seconds: float = 4.0
 
 
 class Upstream:
@@ -32,13 +35,38 @@ class Upstream:
         self.name = name
         self.base_url = base_url
         self.policy = policy
-        pool_class = urllib3.HTTPSConnectionPool if parts.scheme == "https" else urllib3.HTTPConnectionPool
-        self.pool = pool_class(
-            parts.hostname, parts.port, maxsize=policy.pool_size, block=False, retries=False,
-            timeout=urllib3.Timeout(connect=policy.connect_timeout, read=policy.read_timeout))
+        self.host = parts.hostname
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.host_header = parts.netloc
+        self.tls = ssl.create_default_context() if parts.scheme == "https" else None
+        self._idle: list[Connection] = []
         self._lock = threading.Lock()
         self._failures = 0
         self._open_until = 0.0
+
+    def acquire(self) -> tuple[Connection, bool]:
+        """A pooled connection still open (and whether it was reused), else a new one."""
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                connection = self._idle.pop() if self._idle else None
+            if connection is None:
+                break
+            if now - connection.idle_since < self.policy.idle_seconds and not connection.looks_closed():
+                return connection, True
+            connection.close()
+        connection = Connection.open(self.host, self.port, self.policy.connect_timeout, self.tls)
+        connection.sock.settimeout(self.policy.read_timeout)
+        return connection, False
+
+    def release(self, connection: Connection, reusable: bool) -> None:
+        if reusable:
+            connection.idle_since = time.monotonic()
+            with self._lock:
+                if len(self._idle) < self.policy.pool_size:
+                    self._idle.append(connection)
+                    return
+        connection.close()
 
     def is_open(self) -> bool:
         """True while the breaker keeps requests away from a refusing upstream."""
@@ -60,7 +88,10 @@ class Upstream:
                 self._failures = 0
 
     def close(self) -> None:
-        self.pool.close()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
 
 def build_upstreams(urls: dict[str, str], names: frozenset[str], policy: UpstreamPolicy) -> dict[str, Upstream]:

@@ -129,6 +129,13 @@ def test_response_status_headers_and_cookies_come_back(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_head_and_no_content_answers_carry_no_body(client):
+    head = client.head("/api/v1/products")
+    assert head.status_code == 200 and head.get_data() == b"" and head.headers["X-Upstream"] == "echo"
+    empty = client.delete("/api/v1/products/status/204")
+    assert empty.status_code == 204 and empty.get_data() == b""
+
+
 def test_large_bodies_stream_both_ways(make_gateway):
     client = make_gateway()
     streamed = client.get("/api/v1/products/stream?size=3000000")

@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from chassis.testing.apps import settings_for, start_app
 from chassis.testing.backends import Backend, backend_name
 from chassis.testing.processes import ServiceProcess, service_env
 from gateway.settings import GatewaySettings
 from identity.app import definition as identity_definition
-from identity.testing import IdentityWorld
+from identity.testing import PASSWORD, Browser, IdentityWorld, csrf_from, query_of
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +57,11 @@ class Stack:
         settings = settings_for(identity_definition(), self.backend, jwks, jwt_issuer=self.gateway_url,
                                 session_secret="e2e-session-secret")
         app = start_app(identity_definition(), settings)
-        self.client = IdentityWorld(app).client("client_credentials", roles=["operator"], first_party=False)
+        world = IdentityWorld(app)
+        self.client = world.client("client_credentials", roles=["operator"], first_party=False)
+        world.user("docs-reader@example.com")
+        self.docs_redirect = f"{self.gateway_url}/api/docs/oauth2-redirect.html"
+        self.docs_client = world.client(public=True, redirect_uris=[self.docs_redirect])
         app.extensions["chassis.runtime"].dispose()
         common = {"MARKETPLACE_VAR_DIR": str(self.workdir / "var"), "PYTHONUNBUFFERED": "1"}
         # Two workers: identity verifies bearer tokens against its own JWKS endpoint.
@@ -69,7 +76,7 @@ class Stack:
             "GATEWAY_ANALYTICS_URL": f"http://127.0.0.1:{self.closed_port}",
             "GATEWAY_JWT_ISSUER": self.gateway_url, "GATEWAY_JWKS_URL": jwks,
             "GATEWAY_JWT_AUDIENCES": json.dumps(settings.jwt_audiences),
-            "GATEWAY_RATE_LIMIT_AUTH_PER_IP": "8/minute", "GATEWAY_UPSTREAM_READ_TIMEOUT": "1",
+            "GATEWAY_RATE_LIMIT_AUTH_PER_IP": "12/minute", "GATEWAY_UPSTREAM_READ_TIMEOUT": "1",
             "GATEWAY_LOG_JSON": "true"}
         self.gateway = self._start("gateway", ["web", "--bind", self.gateway_url[7:], "--workers", "1"], gateway_env)
         wait_ready(f"{identity_url}/livez", self.identity)
@@ -157,10 +164,13 @@ def test_the_edge_answers_401_itself(stack):
 
 def test_upstream_connections_are_kept_alive_and_reused(stack):
     ports = set()
-    for _ in range(5):
+    for _ in range(3):
         status, _, body = stack.request("/api/v1/products")
         assert status == 200
         ports.add(json.loads(body)["client_port"])
+        # A chunked answer (no Content-Length from gunicorn) read to its end keeps the connection too.
+        status, _, streamed = stack.request("/api/v1/products/stream?size=300000")
+        assert status == 200 and len(streamed) == 300000
     assert len(ports) == 1
 
 
@@ -210,6 +220,36 @@ def test_merged_openapi_and_operator_health(stack, operator_token):
     health = json.loads(body)
     assert status == 503 and health["upstreams"]["identity"]["status"] == "ready"
     assert health["upstreams"]["orders"]["status"] == "unreachable"
+
+
+def test_the_api_docs_sign_in_through_the_gateway(stack):
+    """What Swagger UI's Authorize button does: authorization code + PKCE, all through the gateway."""
+    browser = Browser(stack.gateway_url)
+    client_id = stack.docs_client.client_id
+    status, _, page = browser.request(f"/api/docs?client_id={client_id}")
+    assert status == 200 and client_id in page
+    verifier = secrets.token_urlsafe(48)
+    query = urllib.parse.urlencode({
+        "response_type": "code", "client_id": client_id, "redirect_uri": stack.docs_redirect, "state": "docs",
+        "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256"})
+    status, headers, _ = browser.request(f"/oauth/authorize?{query}")
+    assert status == 302 and headers["Location"].startswith("/login?")
+    _, _, login_page = browser.request(headers["Location"])
+    next_url = query_of(headers["Location"])["next"]
+    status, headers, _ = browser.request("/login", {"email": "docs-reader@example.com", "password": PASSWORD,
+                                                    "csrf_token": csrf_from(login_page), "next": next_url})
+    assert status == 302
+    status, headers, _ = browser.request(next_url)
+    assert status == 302 and headers["Location"].startswith(stack.docs_redirect)
+    callback = query_of(headers["Location"])
+    assert browser.request(headers["Location"][len(stack.gateway_url):])[0] == 200  # the redirect page
+    status, _, body = browser.request("/oauth/token", {
+        "grant_type": "authorization_code", "code": callback["code"], "redirect_uri": stack.docs_redirect,
+        "client_id": client_id, "code_verifier": verifier})
+    assert status == 200, body
+    token = json.loads(body)["access_token"]
+    status, _, me = browser.request("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert status == 200 and json.loads(me)["email"] == "docs-reader@example.com"
 
 
 def test_token_endpoint_rate_limit_then_metrics(stack):

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
 from base64 import b64encode
+from http.cookiejar import CookieJar
 from urllib.parse import parse_qs, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -27,6 +31,29 @@ def query_of(location: str) -> dict[str, str]:
 
 def basic_auth(client_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": "Basic " + b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the test follows (or inspects) every redirect itself
+
+
+class Browser:
+    """A cookie-keeping HTTP client over real sockets that does not follow redirects."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects)
+
+    def request(self, path: str, form: dict | None = None, headers: dict | None = None):
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers or {})
+        try:
+            response = self.opener.open(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            response = error
+        return response.status, response.headers, response.read().decode()
 
 
 class IdentityWorld:

@@ -5,10 +5,7 @@ import json
 import secrets
 import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 
 import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -16,32 +13,9 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from chassis.auth.jwks import JWKSCache
 from chassis.auth.verifier import TokenVerifier
 from chassis.testing.processes import ServiceProcess, service_env
-from identity.testing import PASSWORD, REDIRECT_URI, basic_auth, csrf_from, query_of
+from identity.testing import PASSWORD, REDIRECT_URI, Browser, basic_auth, csrf_from, query_of
 
 pytestmark = pytest.mark.slow
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the test follows (or inspects) every redirect itself
-
-
-class Browser:
-    """A cookie-keeping HTTP client that does not follow redirects."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.cookies = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects)
-
-    def request(self, path: str, form: dict | None = None, headers: dict | None = None):
-        data = urllib.parse.urlencode(form).encode() if form is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers or {})
-        try:
-            response = self.opener.open(request, timeout=10)
-        except urllib.error.HTTPError as error:
-            response = error
-        return response.status, response.headers, response.read().decode()
 
 
 def free_port() -> int:
