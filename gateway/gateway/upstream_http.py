@@ -96,11 +96,12 @@ class Connection:
 
     def looks_closed(self) -> bool:
         """An idle connection with something to read was closed (or spoiled) by the server."""
+        poller = select.poll()  # not select(): it fails on descriptors above 1024
+        poller.register(self.sock, select.POLLIN)
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
-        except (OSError, ValueError):
+            return bool(poller.poll(0))
+        except OSError:
             return True
-        return bool(readable)
 
     def close(self) -> None:
         try:
@@ -195,7 +196,13 @@ def read_response(connection: Connection, head_request: bool, release) -> Respon
         data = _receive(connection.sock, before_response=True)
         if not data:
             raise ConnectionBroken("the upstream closed the connection without answering", before_response=True)
-        _feed(parser, data, before_response=True)
+        try:
+            _feed(parser, data, before_response=True)
+        except ConnectionBroken:
+            if not parse.complete:
+                raise
+            # Bytes after a complete answer (a body sent with a 204, say): use the answer, drop the connection.
+            parse.keep_alive = False
     return Response(connection, parser, parse, head_request, release)
 
 

@@ -58,7 +58,7 @@ def test_every_documented_path_of_every_real_service_is_in_the_merged_document(r
 
     for service, spec in real_specs.items():
         for path, item in spec["paths"].items():
-            if not any(isinstance(op, dict) and op.get("hide") for op in item.values()):
+            if item:  # operations left out of the docs leave an empty path item behind
                 assert path in merged["paths"], (service, path)
 
 

@@ -1,6 +1,7 @@
 """The app factory every service (and the gateway) builds on."""
 from __future__ import annotations
 
+from apispec import BasePlugin
 from flask import Flask, current_app
 from flask_smorest import Api
 
@@ -13,6 +14,18 @@ from chassis.runtime import Runtime, ServiceDefinition
 from chassis.settings import ServiceSettings, load_settings
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class HiddenOperations(BasePlugin):
+    """Drops operations documented with ``@blueprint.doc(hide=True)`` (HTML pages, for instance).
+
+    flask-smorest has no way to leave a view out of the document and would copy
+    ``hide`` into it as is, which is not valid OpenAPI.
+    """
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for method in [m for m, operation in (operations or {}).items() if operation.get("hide")]:
+            del operations[method]
 
 
 class ServiceApi(Api):
@@ -40,7 +53,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     app.extensions["chassis.runtime"] = runtime
     app.extensions["chassis.verifier"] = _verifier(settings)
     app.wsgi_app = RequestObserver(_behind_proxies(app.wsgi_app, settings))  # type: ignore[method-assign]
-    api = ServiceApi(app)
+    api = ServiceApi(app, spec_kwargs={"extra_plugins": [HiddenOperations()]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     install_error_handlers(app)  # after Api: replaces its JSON error handler
     register_openapi_assets(app, settings.api_prefix)
