@@ -9,7 +9,7 @@ from flask import Flask
 from chassis.app import build_app
 from chassis.runtime import ServiceDefinition
 from chassis.settings import ConfigurationError, load_settings
-from gateway.settings import GatewaySettings
+from gateway.settings import UPSTREAM_NAMES, GatewaySettings
 
 PORT = 8000
 
@@ -40,7 +40,7 @@ def install_dispatcher(app: Flask, settings: GatewaySettings) -> None:
 
     urls = settings.upstream_urls()
     try:
-        routes = load_route_table(settings.routes_file, urls)
+        routes = load_route_table(settings.routes_file, UPSTREAM_NAMES)
         upstreams = build_upstreams(urls, routes.upstreams(), UpstreamPolicy(
             connect_timeout=settings.upstream_connect_timeout, read_timeout=settings.upstream_read_timeout,
             retries=settings.upstream_retries, pool_size=settings.upstream_pool_size,

@@ -102,7 +102,9 @@ class Gateway:
         body_length = screening.declared_length(environ, self.body_limits.for_route(route))
         if route.is_local:
             return self.local_app(environ, respond)
-        upstream = self.upstreams[route.upstream]
+        upstream = self.upstreams.get(route.upstream)
+        if upstream is None:
+            raise EdgeProblem(503, "upstream-not-configured", f"{route.upstream} is not deployed here")
         status, headers, body = forward(
             environ, upstream,
             upstream_headers(environ, request_id=context.request_id() or "", correlation_id=context.correlation_id(),

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from chassis.settings import ServiceSettings
 
 DEFAULT_ROUTES_FILE = Path(__file__).resolve().parent / "routes.toml"
+UPSTREAM_NAMES = ("identity", "catalog", "orders", "payments", "analytics", "console")
 MEGABYTE = 1024 * 1024
 
 
@@ -20,7 +21,8 @@ class GatewaySettings(ServiceSettings):
     orders_url: str = "http://127.0.0.1:8003"
     payments_url: str = "http://127.0.0.1:8004"
     analytics_url: str = "http://127.0.0.1:8005"
-    console_url: str = "http://127.0.0.1:8006"
+    # Empty: not deployed; its routes answer 503 and /api/v1/health leaves it out.
+    console_url: str = ""
     routes_file: Path = DEFAULT_ROUTES_FILE
 
     upstream_connect_timeout: float = 1.0
@@ -55,6 +57,6 @@ class GatewaySettings(ServiceSettings):
         return value
 
     def upstream_urls(self) -> dict[str, str]:
-        """Upstream name -> base URL (no trailing slash)."""
-        return {name: getattr(self, f"{name}_url").rstrip("/")
-                for name in ("identity", "catalog", "orders", "payments", "analytics", "console")}
+        """Upstream name -> base URL (no trailing slash), for the upstreams that have one."""
+        urls = {name: getattr(self, f"{name}_url").rstrip("/") for name in UPSTREAM_NAMES}
+        return {name: url for name, url in urls.items() if url}

@@ -10,9 +10,8 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wsgi import get_input_stream
 
-from gateway.settings import GatewaySettings
+from gateway.settings import UPSTREAM_NAMES, GatewaySettings
 
-UPSTREAM_NAMES = ("identity", "catalog", "orders", "payments", "analytics", "console")
 # Points an upstream at a port where nothing listens (connection refused).
 CLOSED_URL = "http://127.0.0.1:9"
 

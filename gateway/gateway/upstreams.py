@@ -95,8 +95,5 @@ class Upstream:
 
 
 def build_upstreams(urls: dict[str, str], names: frozenset[str], policy: UpstreamPolicy) -> dict[str, Upstream]:
-    """Pools for the upstreams the route table uses (no connection is opened yet)."""
-    missing = names - set(urls)
-    if missing:
-        raise ValueError(f"route table names upstreams without an address: {sorted(missing)}")
-    return {name: Upstream(name, urls[name], policy) for name in names}
+    """Pools for the routed upstreams that have an address (no connection is opened yet)."""
+    return {name: Upstream(name, urls[name], policy) for name in names if name in urls}

@@ -224,3 +224,11 @@ def test_problem_bodies_carry_the_request_id(client):
     body = json.loads(response.get_data())
     assert response.status_code == 404 and response.content_type == "application/problem+json"
     assert body["request_id"] == "rid-42" and body["instance"] == "/no/such/route"
+
+
+def test_a_routed_upstream_without_an_address_is_a_503(make_gateway):
+    client = make_gateway(orders_url="")
+    response = client.get("/api/v1/orders")
+    assert response.status_code == 503
+    assert response.get_json()["type"] == "urn:marketplace:problem:upstream-not-configured"
+    assert client.get("/api/v1/products").status_code == 200

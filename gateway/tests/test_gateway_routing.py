@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from gateway.routing import RouteTableError, load_route_table, parse_route_table
-from gateway.settings import DEFAULT_ROUTES_FILE
-from gateway.testing import UPSTREAM_NAMES
+from gateway.settings import DEFAULT_ROUTES_FILE, UPSTREAM_NAMES
 
 UPSTREAMS = set(UPSTREAM_NAMES) | {"gateway"}
 
