@@ -13,8 +13,10 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "catalog": (
         "order.placed",  # reserve stock for every line
         "order.cancelled",  # release the order's reservations
+        "order.rejected",
         "vendor_order.refused",  # release that vendor's reservations
         "vendor_order.cancelled",
+        "vendor_order.shipped",  # reserved units become sold
         "return.received",  # restock returned lines when asked to
         "vendor.suspended",  # stop selling the vendor's offers
         "vendor.reinstated",

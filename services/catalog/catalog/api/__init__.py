@@ -1,7 +1,11 @@
 """Catalog HTTP resources: one module per resource, registered here."""
 from __future__ import annotations
 
+RESOURCE_MODULES = ("categories", "products", "moderation", "offers", "stock", "storefront", "media", "pages",
+                    "imports")
+
 
 def blueprints() -> list:
     """The service's flask-smorest blueprints (built when an app is created)."""
-    return []
+    from importlib import import_module
+    return [import_module(f"catalog.api.{name}").blueprint() for name in RESOURCE_MODULES]

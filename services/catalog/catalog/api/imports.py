@@ -1,0 +1,8 @@
+"""Catalog API: imports (being written)."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprint() -> Blueprint:
+    return Blueprint("catalog_imports", __name__)

@@ -1,0 +1,8 @@
+"""Catalog API: stock (being written)."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprint() -> Blueprint:
+    return Blueprint("catalog_stock", __name__)

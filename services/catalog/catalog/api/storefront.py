@@ -1,0 +1,8 @@
+"""Catalog API: storefront (being written)."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprint() -> Blueprint:
+    return Blueprint("catalog_storefront", __name__)
