@@ -38,7 +38,7 @@ class Product(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     # An edit of an approved product waiting for moderation; the live fields stay as they are.
-    pending_changes: Mapped[dict | None] = mapped_column(JSON)
+    pending_changes: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,212 @@
+"""Request and response bodies of the catalog's products, categories and offers API."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from chassis.audit import UtcDateTime
+from catalog.offers import CONDITIONS
+from catalog.products_workflow import STATUSES
+
+ID = validate.Length(min=1, max=64)
+MINOR = validate.Range(min=0, max=10**12)
+
+
+class ReasonSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+# --- categories
+class AttributeInputSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    label = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("text", "number", "enum", "boolean")))
+    unit = ma.fields.String(load_default=None, validate=validate.Length(max=32))
+    options = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
+    required = ma.fields.Boolean(load_default=False)
+    position = ma.fields.Integer(load_default=0)
+
+
+class AttributeSchema(AttributeInputSchema):
+    id = ma.fields.String()
+    category_id = ma.fields.String()
+
+
+class CategoryInputSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slug = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    parent_id = ma.fields.String(load_default=None, allow_none=True, validate=ID)
+    position = ma.fields.Integer(load_default=0)
+
+
+class CategoryPatchSchema(ma.Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    slug = ma.fields.String(validate=validate.Length(min=1, max=200))
+    parent_id = ma.fields.String(allow_none=True, validate=ID)
+    position = ma.fields.Integer()
+
+
+class CategorySchema(ma.Schema):
+    id = ma.fields.String()
+    parent_id = ma.fields.String(allow_none=True)
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    path = ma.fields.String()
+    position = ma.fields.Integer()
+
+
+class CategoryDetailSchema(CategorySchema):
+    attributes = ma.fields.List(ma.fields.Nested(AttributeSchema),
+                                metadata={"description": "Its own and its ancestors' attributes"})
+
+
+# --- products
+class ProductInputSchema(ma.Schema):
+    """No vendor_id, status or moderation fields: they come from the token and the workflow."""
+
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = ma.fields.String(load_default="", validate=validate.Length(max=50_000),
+                                   metadata={"description": "Markdown"})
+    brand = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    gtin = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=14),
+                            metadata={"description": "GTIN-8/12/13/14 (EAN), check digit verified"})
+    category_id = ma.fields.String(load_default=None, allow_none=True, validate=ID)
+    attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
+
+
+class ProductPatchSchema(ma.Schema):
+    title = ma.fields.String(validate=validate.Length(min=1, max=300))
+    description = ma.fields.String(validate=validate.Length(max=50_000))
+    brand = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    gtin = ma.fields.String(allow_none=True, validate=validate.Length(max=14))
+    category_id = ma.fields.String(allow_none=True, validate=ID)
+    attributes = ma.fields.Dict(keys=ma.fields.String())
+
+
+class DiffSchema(ma.Schema):
+    field = ma.fields.String()
+    live = ma.fields.Raw(allow_none=True)
+    proposed = ma.fields.Raw(allow_none=True)
+
+
+class ProductSchema(ma.Schema):
+    id = ma.fields.String()
+    vendor_id = ma.fields.String(allow_none=True)
+    title = ma.fields.String()
+    description = ma.fields.String()
+    description_html = ma.fields.String()
+    brand = ma.fields.String(allow_none=True)
+    gtin = ma.fields.String(allow_none=True)
+    category_id = ma.fields.String(allow_none=True)
+    attributes = ma.fields.Dict()
+    status = ma.fields.String(metadata={"enum": list(STATUSES)})
+    rejection_reason = ma.fields.String(allow_none=True)
+    pending_changes = ma.fields.List(ma.fields.Nested(DiffSchema), allow_none=True,
+                                     metadata={"description": "An edit waiting for moderation, field by field"})
+    version = ma.fields.Integer()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    approved_at = UtcDateTime(allow_none=True)
+
+
+# --- offers
+class OfferInputSchema(ma.Schema):
+    product_id = ma.fields.String(required=True, validate=ID)
+    sku = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    price_minor = ma.fields.Integer(required=True, strict=True, validate=MINOR)
+    currency = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    shipping_minor = ma.fields.Integer(load_default=0, strict=True, validate=MINOR)
+    quantity = ma.fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10**9))
+    condition = ma.fields.String(load_default="new", validate=validate.OneOf(CONDITIONS))
+    lead_time_days = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(min=0, max=365))
+    active = ma.fields.Boolean(load_default=True)
+    low_stock_threshold = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    vendor_id = ma.fields.String(validate=ID, metadata={"description": "Operators only: the vendor it is for"})
+
+
+class OfferPatchSchema(ma.Schema):
+    sku = ma.fields.String(validate=validate.Length(min=1, max=100))
+    price_minor = ma.fields.Integer(strict=True, validate=MINOR)
+    currency = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    shipping_minor = ma.fields.Integer(strict=True, validate=MINOR)
+    quantity = ma.fields.Integer(strict=True, validate=validate.Range(min=0, max=10**9),
+                                 metadata={"description": "Sets the available quantity (a stock movement)"})
+    reason = ma.fields.String(validate=validate.Length(max=1000))
+    condition = ma.fields.String(validate=validate.OneOf(CONDITIONS))
+    lead_time_days = ma.fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    active = ma.fields.Boolean()
+    low_stock_threshold = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0))
+
+
+class OfferSchema(ma.Schema):
+    id = ma.fields.String()
+    vendor_id = ma.fields.String()
+    product_id = ma.fields.String()
+    sku = ma.fields.String()
+    price_minor = ma.fields.Integer()
+    currency = ma.fields.String()
+    shipping_minor = ma.fields.Integer()
+    condition = ma.fields.String()
+    lead_time_days = ma.fields.Integer()
+    active = ma.fields.Boolean()
+    available_quantity = ma.fields.Integer(attribute="available")
+    reserved_quantity = ma.fields.Integer(attribute="reserved")
+    low_stock_threshold = ma.fields.Integer(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class OfferQuerySchema(ma.Schema):
+    product_id = ma.fields.String(validate=ID)
+    active = ma.fields.Boolean()
+    vendor_id = ma.fields.String(validate=ID, metadata={"description": "Operators only"})
+
+
+# --- storefront
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
+
+
+class SearchQuerySchema(ma.Schema):
+    q = ma.fields.String(validate=validate.Length(max=200))
+    category = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "Slug; includes subcategories"})
+    min_price = ma.fields.Integer(validate=MINOR, metadata={"description": "Minor units"})
+    max_price = ma.fields.Integer(validate=MINOR)
+    vendor_id = ma.fields.String(validate=ID)
+    condition = ma.fields.String(validate=validate.OneOf(CONDITIONS))
+    in_stock = ma.fields.Boolean()
+    sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    scope = ma.fields.String(load_default="public", validate=validate.OneOf(("public", "mine", "all")),
+                             metadata={"description": "public: the storefront; mine: a vendor's own products in "
+                                                      "any status; all: operators, any status"})
+    status = ma.fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "scope mine/all"})
+
+
+class ListedProductSchema(ma.Schema):
+    id = ma.fields.String()
+    title = ma.fields.String()
+    brand = ma.fields.String(allow_none=True)
+    category_id = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    vendor_id = ma.fields.String(allow_none=True)
+    best_price_minor = ma.fields.Integer(allow_none=True)
+    currency = ma.fields.String()
+    in_stock = ma.fields.Boolean()
+    offer_count = ma.fields.Integer()
+    approved_at = UtcDateTime(allow_none=True)
+
+
+class PublicOfferSchema(ma.Schema):
+    id = ma.fields.String()
+    vendor_id = ma.fields.String()
+    price_minor = ma.fields.Integer()
+    currency = ma.fields.String()
+    shipping_minor = ma.fields.Integer()
+    condition = ma.fields.String()
+    lead_time_days = ma.fields.Integer()
+    available_quantity = ma.fields.Integer(attribute="available")
+
+
+class ProductDetailSchema(ProductSchema):
+    best_price_minor = ma.fields.Integer(allow_none=True)
+    in_stock = ma.fields.Boolean()
+    offers = ma.fields.List(ma.fields.Nested(PublicOfferSchema), metadata={"description": "Best price first"})
