@@ -103,3 +103,21 @@ def test_back_office_scopes(world, shelf):
     assert world.call("GET", "/api/v1/products?scope=all", world.vendor_a).status_code == 403
     assert world.call("GET", "/api/v1/products?scope=mine").status_code == 403
     assert len(world.call("GET", "/api/v1/products?scope=all", world.support).get_json()) == 4
+
+
+def test_a_search_page_costs_at_most_three_statements(world, shelf):
+    """No N+1: the page, its (capped) count and the currency setting, whatever the filters."""
+    from sqlalchemy import event
+    engine = world.app.extensions["chassis.runtime"].database.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = world.call("GET", "/api/v1/products?q=runner&category=shoes&min_price=1&max_price=99999"
+                                     f"&vendor_id={VENDOR_B}&condition=used&in_stock=true&sort=price_asc&page_size=50")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and len(response.get_json()) == 1
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 3, statements

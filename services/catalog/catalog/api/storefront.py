@@ -6,7 +6,7 @@ back-office product lists (any status).
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session, request_session
@@ -20,15 +20,27 @@ from catalog.products_workflow import APPROVED
 from catalog.settings import CatalogRuntimeSettings
 
 MAX_PAGE_SIZE = 100
+# Counting every match of a broad search costs more than the page itself; shoppers never page that far.
+MAX_COUNTED = 10_000
 
 
 class StorefrontPage(SelectPage):
-    """Pages of at most 100 products, each carrying the marketplace currency."""
+    """Pages of at most 100 products, each carrying the marketplace currency.
+
+    ``total`` in X-Pagination stops at 10 000 ("10 000 or more"), and so do the pages.
+    """
 
     @property
     def items(self):
+        if self.page_params.first_item >= MAX_COUNTED:
+            return []
         currency = current(request_session(), CatalogRuntimeSettings).currency
         return [{**row, "currency": currency} for row in super().items]
+
+    @property
+    def item_count(self) -> int:
+        capped = self.collection.order_by(None).with_only_columns(literal(1)).limit(MAX_COUNTED).subquery()
+        return request_session().execute(select(func.count()).select_from(capped)).scalar_one()
 
 
 def blueprint() -> Blueprint:
