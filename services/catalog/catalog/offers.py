@@ -49,6 +49,8 @@ def create_offer(uow, vendor_id: str, fields: dict[str, Any], *, actor: dict, st
 def update_offer(uow, offer: Offer, changes: dict[str, Any], *, actor: dict, stock_kind: str = "adjustment") -> Offer:
     """Change terms and, with ``quantity``, set the available quantity (a movement records the difference)."""
     session = uow.session
+    if not _differs(offer, changes):
+        return offer
     if "sku" in changes and changes["sku"] != offer.sku:
         _check_sku_free(session, offer.vendor_id, changes["sku"])
         offer.sku = changes["sku"]
@@ -79,6 +81,11 @@ def delete_offer(uow, offer: Offer) -> None:
     uow.session.flush()
     listing.refresh(uow.session, [offer.product_id])
     _announce(uow, offer)
+
+
+def _differs(offer: Offer, changes: dict[str, Any]) -> bool:
+    current_values = {**{field: getattr(offer, field) for field in TERMS}, "sku": offer.sku, "quantity": offer.available}
+    return any(field in current_values and value != current_values[field] for field, value in changes.items())
 
 
 def _check_product(session: Session, product_id: str) -> None:

@@ -53,8 +53,11 @@ def update_product(uow, product: Product, changes: dict[str, Any], editor: Edito
     merged = {field: changes.get(field, getattr(product, field)) for field in EDITABLE_FIELDS}
     values = _checked(session, merged, product_id=product.id)
     before = _snapshot(product)
+    changed = {field: value for field, value in values.items() if value != getattr(product, field)}
+    if not changed:
+        return product
     if product.status == APPROVED and _needs_review(session, product, editor):
-        product.pending_changes = _json_ready({k: v for k, v in values.items() if v != getattr(product, k)})
+        product.pending_changes = _json_ready(changed)
         product.pending_since = now()
         uow.audit("product.edit_submitted", "product", product.id, before=before, after=product.pending_changes)
     else:
