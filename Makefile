@@ -11,7 +11,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate test bench bench-identity bench-gateway asyncapi clean
+.PHONY: install run migrate test bench bench-identity bench-gateway bench-storefront bench-reservations asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -43,6 +43,12 @@ bench-identity: install
 
 bench-gateway: install
 	$(BIN)/python bench/run_gateway_overhead.py
+
+bench-storefront: install
+	$(BIN)/python bench/run_catalog_storefront.py
+
+bench-reservations: install
+	$(BIN)/python bench/run_catalog_reservations.py
 
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml

@@ -64,3 +64,32 @@ def _ping_blueprints() -> list:
             return PING_BODY
 
     return [blueprint]
+
+
+BARE_LIST_PATH = "/bare/products"
+BARE_LIST_SQL = ("SELECT id, title, brand, category_id, best_price_minor, in_stock, offer_count, approved_at "
+                 "FROM products WHERE listed ORDER BY approved_at DESC LIMIT 50")
+
+
+def bare_list_app() -> Flask:
+    """Plain Flask + SQLAlchemy: the newest 50 listed products of the catalog database as JSON.
+
+    The storefront benchmark's baseline. The database is ``BENCH_DATABASE_URL``
+    (``postgresql+psycopg://…``); the pool is sized like the chassis' (5 + 5 overflow, pre-ping, recycle).
+    """
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(os.environ["BENCH_DATABASE_URL"], pool_size=5, max_overflow=5, pool_pre_ping=True,
+                           pool_recycle=1800)
+    query = text(BARE_LIST_SQL)
+    app = Flask(__name__)
+
+    @app.get(BARE_LIST_PATH)
+    def products():
+        with engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{**row, "approved_at": row["approved_at"].isoformat()} for row in rows]
+
+    return app
