@@ -120,9 +120,10 @@ WITH sellable AS (
     GROUP BY product_id)
 UPDATE products AS p
 SET offer_count = s.offer_count, in_stock = s.in_stock, best_price_minor = coalesce(s.best_in_stock, s.best_any),
-    listed = (p.status = 'approved')
+    listed = (p.status = 'approved'), currency = 'EUR'
 FROM sellable AS s
 WHERE s.product_id = p.id;
+UPDATE products SET search_vector = to_tsvector('simple', search_text);
 """
 
 

@@ -32,6 +32,7 @@ def _summary_values() -> dict:
         # The best price among offers that can ship now, else among the others.
         "best_price_minor": func.coalesce(select(func.min(Offer.price_minor)).where(in_stock).scalar_subquery(),
                                           select(func.min(Offer.price_minor)).where(sellable).scalar_subquery()),
+        "currency": select(Offer.currency).where(sellable).limit(1).scalar_subquery(),
         "listed": case((and_(Product.status == APPROVED, any_sellable), True), else_=False),
     }
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from chassis.actors import event_actor
 from chassis.errors import Problem
 from chassis.runtime_settings import current
-from catalog import categories, gtin, listing, markdown
+from catalog import categories, gtin, listing, markdown, search
 from catalog.models import Category, Product
 from catalog.models.base import new_id, now
 from catalog.products_workflow import APPROVED, ARCHIVED, DRAFT, REJECTED, SUBMITTED, check_transition
@@ -179,6 +179,7 @@ def _derive(session: Session, product: Product) -> None:
     product.category_path = category.path if category else None
     words = [product.title, product.brand or "", product.gtin or ""] + [str(v) for v in product.attributes.values()]
     product.search_text = " ".join(word for word in words if word)
+    product.search_vector = search.search_vector(session, product.search_text)
 
 
 def _live(product: Product) -> dict[str, Any]:

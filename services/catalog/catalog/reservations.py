@@ -86,9 +86,18 @@ def reserve_order(uow, order_placed: dict) -> str:
             _take(session, order_id, lines, offers)
             uow.publish("stock.reserved", {"order_id": order_id, "lines": [_line_data(line) for line in lines]},
                         subject=order_id)
-            stock.after_stock_change(uow, list(offers.values()))
+            stock.after_stock_change(uow, list(offers.values()), _deltas((line.offer_id, -line.quantity)
+                                                                         for line in lines))
         uow.commit()
         return REJECTED if refused else RESERVED
+
+
+def _deltas(changes) -> dict[str, int]:
+    """Offer id -> total change of its available quantity."""
+    totals: dict[str, int] = defaultdict(int)
+    for offer_id, delta in changes:
+        totals[offer_id] += delta
+    return totals
 
 
 def _claim(session: Session, order_id: str) -> bool:
@@ -215,7 +224,8 @@ def release(uow, order_id: str, *, vendor_order_id: str | None = None, reason: s
         lines = [_line_data(reservation) for reservation in held]
         uow.publish("stock.released", {"order_id": order_id, "vendor_order_id": vendor_order_id, "lines": lines,
                                        "reason": reason}, subject=order_id)
-        stock.after_stock_change(uow, list(offers.values()))
+        stock.after_stock_change(uow, list(offers.values()), _deltas((reservation.offer_id, reservation.quantity)
+                                                                     for reservation in held))
         uow.commit()
         return lines
 
@@ -287,6 +297,6 @@ def restock_return(uow, return_received: dict) -> int:
                 log.warning("return %s: offer %s no longer exists, not restocked", return_id, offer_id)
                 continue
             _move(session, offers[offer_id], "restock", quantity, 0, actor, order_id, marker)
-        stock.after_stock_change(uow, list(offers.values()))
+        stock.after_stock_change(uow, list(offers.values()), wanted)
         uow.commit()
         return sum(quantity for offer_id, quantity in wanted.items() if offer_id in offers)

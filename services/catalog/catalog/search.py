@@ -1,4 +1,4 @@
-"""Storefront search over products' listing summaries: one SELECT for a page, one COUNT.
+"""Storefront search over products' listing summaries: one SELECT for a page, one capped COUNT.
 
 Filters on offers (vendor, condition) are EXISTS probes on the offers index;
 everything else reads the product row. Text search uses PostgreSQL full-text
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, false, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Category, Offer, Product, VendorState
 from catalog.products_workflow import STATUSES
 
 LISTED_COLUMNS = (Product.id, Product.title, Product.brand, Product.category_id, Product.status, Product.vendor_id,
-                  Product.best_price_minor, Product.in_stock, Product.offer_count, Product.approved_at)
+                  Product.best_price_minor, Product.currency, Product.in_stock, Product.offer_count,
+                  Product.approved_at)
+# Written into the SQL, not bound: a prepared statement's generic plan must still see the indexed expression.
+SEARCH_CONFIG = literal_column("'simple'::regconfig")
 
 
 def storefront_query(session: Session, filters: dict[str, Any]) -> Select:
@@ -39,8 +42,9 @@ def management_query(session: Session, filters: dict[str, Any], vendor_id: str |
 
 def _common_filters(session: Session, query: Select, filters: dict[str, Any]) -> Select:
     if filters.get("category"):
-        subtree = select(Category.path).where(Category.slug == filters["category"]).scalar_subquery()
-        query = query.where(Product.category_path.startswith(subtree))
+        # Looked up first: a constant prefix is what lets the text_pattern_ops index serve the LIKE.
+        subtree = session.scalar(select(Category.path).where(Category.slug == filters["category"]))
+        query = query.where(Product.category_path.startswith(subtree, autoescape=True) if subtree else false())
     if "min_price" in filters:
         query = query.where(Product.best_price_minor >= filters["min_price"])
     if "max_price" in filters:
@@ -67,7 +71,7 @@ def _offer_filters(query: Select, filters: dict[str, Any]) -> Select:
 
 def _matches(session: Session, text: str):
     if _is_postgres(session):
-        return _document().op("@@")(func.websearch_to_tsquery("simple", text))
+        return _document().op("@@")(func.websearch_to_tsquery(SEARCH_CONFIG, text))
     words = [word for word in text.lower().split() if word][:10]
     return and_(*(func.lower(Product.search_text).contains(word, autoescape=True) for word in words))
 
@@ -79,14 +83,18 @@ def _sorted(query: Select, session: Session, filters: dict[str, Any]) -> Select:
     if sort == "price_desc":
         return query.order_by(Product.best_price_minor.desc(), Product.id)
     if sort == "relevance" and filters.get("q") and _is_postgres(session):
-        rank = func.ts_rank(_document(), func.websearch_to_tsquery("simple", filters["q"]))
+        rank = func.ts_rank(_document(), func.websearch_to_tsquery(SEARCH_CONFIG, filters["q"]))
         return query.order_by(rank.desc(), Product.id)
     return query.order_by(Product.approved_at.desc(), Product.id)
 
 
 def _document():
-    # The same expression as the GIN index ix_products_search, so the index serves it.
-    return func.to_tsvector("simple", Product.search_text)
+    return Product.search_vector  # stored, GIN-indexed (ix_products_search_vector)
+
+
+def search_vector(session: Session, search_text: str):
+    """What to store in ``search_vector``: the tsvector on PostgreSQL, nothing on SQLite."""
+    return func.to_tsvector(SEARCH_CONFIG, search_text) if _is_postgres(session) else None
 
 
 def _is_postgres(session: Session) -> bool:

@@ -6,6 +6,8 @@ refuse a negative stock even if a bug tried.
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -46,16 +48,27 @@ def adjust(uow, offer: Offer, delta: int, *, kind: str, reason: str | None, acto
                       available_quantity=offer.available)
     session.refresh(offer)
     record(session, offer, kind, delta, 0, reason=reason, actor=actor)
-    after_stock_change(uow, [offer])
+    after_stock_change(uow, [offer], {offer.id: delta})
     return offer
 
 
-def after_stock_change(uow, offers: list[Offer]) -> None:
-    """Announce offers that crossed their low-stock threshold and refresh their products' listing."""
+def after_stock_change(uow, offers: list[Offer], deltas: Mapping[str, int] | None = None) -> None:
+    """Announce offers that crossed their low-stock threshold; refresh listings whose stock state changed.
+
+    ``deltas`` (offer id -> change of ``available``) lets this skip the listing
+    refresh unless an offer went out of or back into stock, the only stock changes
+    a product's summary (in stock, best price) depends on.
+    """
     default = current(uow.session, CatalogRuntimeSettings).low_stock_threshold
     for offer in offers:
         _check_low_stock(uow, offer, default)
-    listing.refresh(uow.session, [offer.product_id for offer in offers])
+    moved = [offer for offer in offers if deltas is None or _crossed_zero(offer, deltas.get(offer.id, 0))]
+    if moved:
+        listing.refresh(uow.session, [offer.product_id for offer in moved])
+
+
+def _crossed_zero(offer: Offer, delta: int) -> bool:
+    return (offer.available > 0) != (offer.available - delta > 0)
 
 
 def _check_low_stock(uow, offer: Offer, default_threshold: int) -> None:

@@ -106,7 +106,7 @@ def test_back_office_scopes(world, shelf):
 
 
 def test_a_search_page_costs_at_most_three_statements(world, shelf):
-    """No N+1: the page, its (capped) count and the currency setting, whatever the filters."""
+    """No N+1: the category lookup, the page and its (capped) count, whatever the filters."""
     from sqlalchemy import event
     engine = world.app.extensions["chassis.runtime"].database.engine
     statements: list[str] = []
@@ -121,3 +121,10 @@ def test_a_search_page_costs_at_most_three_statements(world, shelf):
         event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200 and len(response.get_json()) == 1
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 3, statements
+
+
+def test_the_hand_written_dump_matches_the_documented_fields(world, shelf):
+    from catalog.api.schemas import ListedProductSchema
+    item = world.call("GET", "/api/v1/products?sort=newest").get_json()[0]
+    assert set(item) == set(ListedProductSchema().fields)
+    assert item["approved_at"].endswith("+00:00") and item["currency"] == "EUR"

@@ -1,6 +1,8 @@
 """Request and response bodies of the catalog's products, categories and offers API."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -182,6 +184,9 @@ class SearchQuerySchema(ma.Schema):
 
 
 class ListedProductSchema(ma.Schema):
+    """A search result. Dumped by hand: a 50-product page is the storefront's hottest answer, and
+    marshmallow's per-field machinery cost more than the query (bench/run_catalog_storefront.py)."""
+
     id = ma.fields.String()
     title = ma.fields.String()
     brand = ma.fields.String(allow_none=True)
@@ -189,10 +194,25 @@ class ListedProductSchema(ma.Schema):
     status = ma.fields.String()
     vendor_id = ma.fields.String(allow_none=True)
     best_price_minor = ma.fields.Integer(allow_none=True)
-    currency = ma.fields.String()
+    currency = ma.fields.String(allow_none=True)
     in_stock = ma.fields.Boolean()
     offer_count = ma.fields.Integer()
     approved_at = UtcDateTime(allow_none=True)
+
+    def dump(self, obj, *, many=None):
+        many = self.many if many is None else many
+        rows = [_listed(row) for row in (obj if many else [obj])]
+        return rows if many else rows[0]
+
+
+def _listed(row) -> dict:
+    approved_at = row["approved_at"]
+    if approved_at is not None:
+        approved_at = (approved_at if approved_at.tzinfo else approved_at.replace(tzinfo=timezone.utc)).isoformat()
+    return {"id": row["id"], "title": row["title"], "brand": row["brand"], "category_id": row["category_id"],
+            "status": row["status"], "vendor_id": row["vendor_id"], "best_price_minor": row["best_price_minor"],
+            "currency": row["currency"], "in_stock": bool(row["in_stock"]), "offer_count": row["offer_count"],
+            "approved_at": approved_at}
 
 
 class PublicOfferSchema(ma.Schema):

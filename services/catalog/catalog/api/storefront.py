@@ -10,32 +10,26 @@ from sqlalchemy import func, literal, select
 
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session, request_session
-from chassis.runtime_settings import current
 from catalog import search
 from catalog.api.access import not_found, optional_principal, owns, reader
 from catalog.api.products import product_view
 from catalog.api.schemas import ListedProductSchema, ProductDetailSchema, SearchQuerySchema
 from catalog.models import Offer, Product, VendorState
 from catalog.products_workflow import APPROVED
-from catalog.settings import CatalogRuntimeSettings
 
 MAX_PAGE_SIZE = 100
 # Counting every match of a broad search costs more than the page itself; shoppers never page that far.
-MAX_COUNTED = 10_000
+MAX_COUNTED = 1_000
 
 
 class StorefrontPage(SelectPage):
-    """Pages of at most 100 products, each carrying the marketplace currency.
-
-    ``total`` in X-Pagination stops at 10 000 ("10 000 or more"), and so do the pages.
-    """
+    """Pages of at most 100 products; ``total`` in X-Pagination stops at 1 000 ("1 000 or more"), so do pages."""
 
     @property
     def items(self):
         if self.page_params.first_item >= MAX_COUNTED:
             return []
-        currency = current(request_session(), CatalogRuntimeSettings).currency
-        return [{**row, "currency": currency} for row in super().items]
+        return super().items
 
     @property
     def item_count(self) -> int:
