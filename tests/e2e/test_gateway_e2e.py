@@ -17,7 +17,6 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from chassis.testing.apps import settings_for, start_app
 from chassis.testing.backends import Backend, backend_name
 from chassis.testing.processes import ServiceProcess, service_env
-from gateway.settings import GatewaySettings
 from identity.app import definition as identity_definition
 from identity.testing import PASSWORD, Browser, IdentityWorld, csrf_from, query_of
 
