@@ -15,6 +15,8 @@ class CatalogSettings(ServiceSettings):
 
     #: Where uploaded media are stored (filesystem backend); default ``$MARKETPLACE_VAR_DIR/media``.
     media_dir: str = ""
+    #: How long a storefront search's total is remembered by a process (0: count every time).
+    storefront_count_ttl_seconds: float = 10.0
 
     def media_path(self) -> Path:
         return Path(self.media_dir) if self.media_dir else var_dir() / "media"

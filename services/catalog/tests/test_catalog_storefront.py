@@ -128,3 +128,13 @@ def test_the_hand_written_dump_matches_the_documented_fields(world, shelf):
     item = world.call("GET", "/api/v1/products?sort=newest").get_json()[0]
     assert set(item) == set(ListedProductSchema().fields)
     assert item["approved_at"].endswith("+00:00") and item["currency"] == "EUR"
+
+
+def test_a_search_total_is_remembered_briefly(world, shelf):
+    first = world.call("GET", "/api/v1/products?category=shoes").headers["X-Pagination"]
+    boot = world.approved_product(title="New boot", category_id=shelf["boot"]["category_id"])
+    world.offer(boot["id"], sku="NEW-BOOT")
+    items = world.call("GET", "/api/v1/products?category=shoes")
+    assert len(items.get_json()) == 3 and items.headers["X-Pagination"] == first  # the page is fresh, the total not
+    world.app.extensions["catalog.storefront_counts"].clear()
+    assert '"total": 3' in world.call("GET", "/api/v1/products?category=shoes").headers["X-Pagination"]

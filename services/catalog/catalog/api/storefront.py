@@ -5,6 +5,9 @@ back-office product lists (any status).
 """
 from __future__ import annotations
 
+import time
+
+from flask import current_app, g
 from flask_smorest import Blueprint
 from sqlalchemy import func, literal, select
 
@@ -20,10 +23,16 @@ from catalog.products_workflow import APPROVED
 MAX_PAGE_SIZE = 100
 # Counting every match of a broad search costs more than the page itself; shoppers never page that far.
 MAX_COUNTED = 1_000
+COUNT_CACHE_SIZE = 4096
+COUNT_KEY = "catalog_storefront_count_key"
 
 
 class StorefrontPage(SelectPage):
-    """Pages of at most 100 products; ``total`` in X-Pagination stops at 1 000 ("1 000 or more"), so do pages."""
+    """Pages of at most 100 products; ``total`` in X-Pagination stops at 1 000 ("1 000 or more"), so do pages.
+
+    Storefront totals are remembered per search for ``storefront_count_ttl_seconds`` (process
+    setting): counting costs more than the page, and a total a few seconds old misleads nobody.
+    """
 
     @property
     def items(self):
@@ -33,8 +42,24 @@ class StorefrontPage(SelectPage):
 
     @property
     def item_count(self) -> int:
+        key = g.get(COUNT_KEY)
+        cache = _count_cache() if key is not None else None
+        if cache is not None:
+            remembered = cache.get(key)
+            if remembered is not None and remembered[1] > time.monotonic():
+                return remembered[0]
         capped = self.collection.order_by(None).with_only_columns(literal(1)).limit(MAX_COUNTED).subquery()
-        return request_session().execute(select(func.count()).select_from(capped)).scalar_one()
+        total = request_session().execute(select(func.count()).select_from(capped)).scalar_one()
+        if cache is not None:
+            if len(cache) >= COUNT_CACHE_SIZE:
+                cache.clear()
+            cache[key] = (total, time.monotonic() + current_app.extensions["chassis.runtime"].settings
+                          .storefront_count_ttl_seconds)
+        return total
+
+
+def _count_cache() -> dict:
+    return current_app.extensions.setdefault("catalog.storefront_counts", {})
 
 
 def blueprint() -> Blueprint:
@@ -51,6 +76,7 @@ def blueprint() -> Blueprint:
         sorted by relevance, price or newest. `scope=mine` (vendors) and `scope=all` (operators) list any status."""
         session = request_session()
         if filters["scope"] == "public":
+            g.setdefault(COUNT_KEY, tuple(sorted((k, v) for k, v in filters.items() if k != "sort")))
             return search.storefront_query(session, filters)
         editor = reader() if optional_principal() is not None else None
         if editor is None or (filters["scope"] == "all" and not editor.is_operator) or \
