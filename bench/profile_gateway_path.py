@@ -81,7 +81,7 @@ def _measure(issuer, jwt: dict[str, str], upstream, scratch: Path, args: argpars
           f"(called by urllib3 alone: {timings['direct_upstream_cpu']:.1f})")
     print(f"\ncProfile of {args.requests} gateway requests by cumulative time "
           "(profiling inflates every figure; read it for the ranking)\n" + by_cumulative)
-    print(f"cProfile of the same requests by own time\n" + by_own)
+    print("cProfile of the same requests by own time\n" + by_own)
 
 
 def _gateway_app(jwt: dict[str, str], upstream_url: str, scratch: Path):

@@ -33,6 +33,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
+from machine import cpu_model
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ADMIN_URL = os.environ.get("MARKETPLACE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -95,7 +97,7 @@ def _run(args: argparse.Namespace, url: str) -> dict:
     shares = [measured[index::args.workers] for index in range(args.workers)]
     kind = "threads" if args.threads else "processes"
     load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), load average before start {load[0]:.1f} "
+    print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), load average before start {load[0]:.1f} "
           f"(other processes compete for the same CPUs when it is above ~0.5)")
     print(f"{args.workers} worker {kind}, {args.warmup} warm-up orders each, then {args.orders} orders "
           f"of 1-3 lines (1-2 units) over {args.offers} offers; demand ~{_units(measured)} units for "
@@ -283,16 +285,9 @@ def _environment(args: argparse.Namespace) -> dict:
     with create_engine(ADMIN_URL).connect() as connection:
         server = connection.execute(text("SHOW server_version")).scalar_one()
     changed = run("git", "status", "--porcelain", "--", "services/catalog", "libs/chassis")
-    return {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "cpu": _cpu_model(),
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "cpu": cpu_model(),
             "python": platform.python_version(), "postgresql": server, "args": vars(args),
             "revision": run("git", "log", "-1", "--format=%h") + (" + uncommitted changes" if changed else "")}
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 if __name__ == "__main__":

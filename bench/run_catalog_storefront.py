@@ -35,7 +35,7 @@ from apps import BARE_LIST_PATH
 from catalog_seed import COMMON_WORD, ROOTS, CatalogSize, seed
 from gateway_setup import GUNICORN_CONF, gateway_server, jwt_env
 from gunicorn_servers import REPO_ROOT, GunicornServer, _cpu_seconds
-from run_identity_tokens import _other_load
+from machine import measure_other_load
 from wrk_load import LoadResult, LoadShape, run_wrk, wrk_version
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     load = len(targets) * (args.warmup + args.rounds * args.duration)
     print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s x {args.rounds} rounds, "
           f"{len(targets)} targets; about {load:.0f}s of load", flush=True)
-    other_load = _other_load()
+    other_load = measure_other_load()
     with ExitStack() as stack:
         database = _throwaway_database(stack)
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-storefront-")))

@@ -32,7 +32,7 @@ from gateway_setup import (USERS_PATH, NginxFront, gateway_server, identity_with
                            unverified_tls, write_routes_file)
 from gunicorn_servers import GunicornServer
 from identity_setup import PROBE_PATH as IDENTITY_PROBE
-from run_identity_tokens import _other_load
+from machine import cpu_model, measure_other_load
 from wrk_load import LoadResult, LoadShape, run_wrk, wrk_version
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s x {args.rounds} rounds, "
           f"endpoints {', '.join(args.endpoint_list)}, variants {', '.join(variants)}; about {load:.0f}s of load",
           flush=True)
-    other_load = _other_load()
+    other_load = measure_other_load()
     servers, runs = _run(args, variants)
     setups = {name: server.worker_setup for name, server in servers.items()}
     summary = {name: _summarize(ENDPOINTS[name], endpoint_runs, variants)
@@ -372,20 +372,11 @@ def _verdict(met: bool) -> str:
 
 def _environment(args: argparse.Namespace, setups: dict[str, str]) -> dict:
     args_record = {key: value for key, value in vars(args).items() if key != "endpoint_list"}
-    return {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "cpu": _cpu_model(),
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "cpu": cpu_model(),
             "python": platform.python_version(), "gunicorn": version("gunicorn"), "urllib3": version("urllib3"),
             "load_generator": wrk_version(), "args": args_record, "worker_setups": setups,
             "wrk_shape": f"-t{args.threads} -c{args.connections} -d{args.duration:g}s --latency"}
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from gunicorn_servers import REPO_ROOT
 from identity_setup import (REDIRECT_URI, PROBE_PATH, Credentials, IdentityWeb, identity_server,
                             lift_two_factor_requirement, provision)
 from login_load import STEPS, Browser, LoginFailed, LoginRun, SecondFactorRequired, run_logins
+from machine import busy_share, cpu_model, machine_ticks, measure_other_load
 from wrk_load import LoadResult, LoadShape, finish_wrk, run_wrk, start_wrk, wrk_version
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -89,7 +90,7 @@ def _run(args: argparse.Namespace) -> dict:
         credentials = provision(var_dir, EMAIL, PASSWORD)
         print(f"set up {var_dir}: db upgrade, 2 clients, user = {credentials.user_kind} "
               f"({time.perf_counter() - started:.1f}s)")
-        other_load = _other_load()
+        other_load = measure_other_load()
         argon2 = _time_argon2(args.argon2_samples)  # before the server runs: a quiet machine
         server = identity_server(var_dir, args.workers, RESULTS_DIR)
         stack.callback(server.stop)
@@ -142,10 +143,10 @@ def _client_credentials(server: IdentityWeb, credentials: Credentials, args: arg
     rounds: list[LoadResult] = []
     busy: list[float] = []
     for index in range(args.rounds):
-        cpu_before, machine_before = server.cpu_seconds(), _machine_ticks()
+        cpu_before, machine_before = server.cpu_seconds(), machine_ticks()
         result = run_wrk(url, shape, headers, script=POST_SCRIPT, env=body)
         cpu_us = (server.cpu_seconds() - cpu_before) / max(result.requests, 1) * 1e6
-        busy.append(_busy_share(machine_before, _machine_ticks()))
+        busy.append(busy_share(machine_before, machine_ticks()))
         rounds.append(replace(result, server_cpu_us_per_request=cpu_us))
         print(_wrk_line(f"round {index + 1}", rounds[-1]) + f" {busy[-1]:9.0%}", flush=True)
     median = {name: statistics.median(getattr(r, name) for r in rounds)
@@ -164,17 +165,6 @@ def _client_credentials(server: IdentityWeb, credentials: Credentials, args: arg
           f"({cores} cores / CPU per token)")
     return {"rounds": [asdict(r) for r in rounds], "machine_cpu_busy": busy, "median": median, "non_2xx": non_2xx,
             "socket_errors": socket_errors, "target_per_second": TARGET_TOKENS_PER_SECOND, "target_met": met}
-
-
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs since boot, from /proc/stat (idle and iowait count as not busy)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return sum(values) - values[3] - values[4], sum(values)
-
-
-def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
-    total = after[1] - before[1]
-    return (after[0] - before[0]) / total if total else 0.0
 
 
 def _wrk_line(label: str, r: LoadResult) -> str:
@@ -272,16 +262,6 @@ def _short(frame: str) -> str:
 
 
 # --- argon2 and logins ----------------------------------------------------------------------------
-
-def _other_load(seconds: float = 2) -> float:
-    """Share of all CPUs busy before anything of ours runs: other load skews every figure."""
-    before = _machine_ticks()
-    time.sleep(seconds)
-    busy = _busy_share(before, _machine_ticks())
-    warning = "  <- the machine is not idle: figures will be low and noisy" if busy > 0.15 else ""
-    print(f"other load: {busy:.0%} of all CPUs busy over {seconds:g}s before the server starts{warning}")
-    return busy
-
 
 def _time_argon2(samples: int) -> dict:
     """One PasswordHasher().verify (argon2-cffi defaults, as identity.passwords) alone, wall and CPU."""
@@ -414,22 +394,13 @@ def _environment(args: argparse.Namespace) -> dict:
         return subprocess.run(["git", "-C", str(REPO_ROOT), *command], capture_output=True, text=True).stdout.strip()
     changed = git("status", "--porcelain", "--", "services/identity", "libs/chassis")
     return {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "cpu": _cpu_model(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "cpu": cpu_model(),
         "python": platform.python_version(), "gunicorn": version("gunicorn"), "authlib": version("authlib"),
         "load_generator": wrk_version(), "args": vars(args),
         "revision": git("log", "-1", "--format=%h") + (" + uncommitted changes" if changed else ""),
         "database": "sqlite (embedded default)",
     }
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ class Editor:
     vendor_id: str | None
     is_operator: bool
 
+    def owns(self, vendor_id: str | None) -> bool:
+        """Operators manage everything; vendor staff what belongs to their vendor."""
+        return self.is_operator or (vendor_id is not None and self.vendor_id == vendor_id)
+
 
 def create_product(uow, fields: dict[str, Any], editor: Editor) -> Product:
     session = uow.session

@@ -37,7 +37,7 @@ def reader() -> Editor | None:
 
 
 def owns(editor: Editor | None, vendor_id: str | None) -> bool:
-    return editor is not None and (editor.is_operator or (vendor_id is not None and editor.vendor_id == vendor_id))
+    return editor is not None and editor.owns(vendor_id)
 
 
 def product_for(session, product_id: str, editor: Editor) -> Product:

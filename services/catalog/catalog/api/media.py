@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from chassis.app import runtime
 from chassis.audit import UtcDateTime
-from chassis.auth.flask import current_principal, require_auth
+from chassis.auth.flask import require_auth
 from chassis.errors import Problem
 from chassis.runtime_settings import current as current_settings
+from catalog.api import access
 from catalog.media import handlers, images
 from catalog.media.storage import is_valid_key, media_id_of, storage_for
 from catalog.media.videos import parse_video_url
@@ -82,9 +83,9 @@ class ProductMediaCollection(MethodView):
     @_blueprint.response(200, MediaSchema(many=True))
     def get(self, product_id):
         """A product's media in display order: public for approved products, else its vendor and operators."""
-        principal = current_principal() if request.headers.get("Authorization") else None
+        reader = access.reader() if access.optional_principal() is not None else None
         with runtime().database.reads() as session:
-            handlers.readable_product(session, product_id, principal)
+            handlers.readable_product(session, product_id, reader)
             rows = session.scalars(select(ProductMedia).where(ProductMedia.product_id == product_id)
                                    .order_by(ProductMedia.position, ProductMedia.created_at, ProductMedia.id))
             return [media_body(media) for media in rows]
@@ -97,12 +98,12 @@ class ProductMediaCollection(MethodView):
         "422": {"description": "Too many pixels, or a video URL not allowed"}})
     def post(self, product_id):
         """Add an image (multipart field `file`) or a video (JSON `{"video_url": ...}`): the product's vendor or an admin operator."""
-        uow, principal = runtime().uow(), current_principal()
+        uow, editor = runtime().uow(), access.writer()
         if request.mimetype == "application/json":
             body = _load(VideoSchema(), request.get_json(silent=True))
-            media_id = handlers.add_video(uow, principal, handlers.AddVideo(product_id, body["video_url"]))
+            media_id = handlers.add_video(uow, editor, handlers.AddVideo(product_id, body["video_url"]))
         elif request.mimetype == "multipart/form-data":
-            media_id = _upload(uow, principal, product_id)
+            media_id = _upload(uow, editor, product_id)
         else:
             raise Problem(415, "unsupported-media-type", "send multipart/form-data with a `file`, "
                                                          "or application/json with a `video_url`")
@@ -117,7 +118,7 @@ class ProductMediaItem(MethodView):
     @_blueprint.doc(security=SECURITY)
     def patch(self, move, product_id, media_id):
         """Move a media to another position (lower shows first)."""
-        handlers.move_media(runtime().uow(), current_principal(), product_id, media_id, move["position"])
+        handlers.move_media(runtime().uow(), access.writer(), product_id, media_id, move["position"])
         return _read(product_id, media_id)
 
     @require_auth()
@@ -125,7 +126,7 @@ class ProductMediaItem(MethodView):
     @_blueprint.doc(security=SECURITY)
     def delete(self, product_id, media_id):
         """Remove a media and its files."""
-        handlers.delete_media(runtime().uow(), storage_for(runtime().settings), current_principal(),
+        handlers.delete_media(runtime().uow(), storage_for(runtime().settings), access.writer(),
                               product_id, media_id)
 
 
@@ -161,7 +162,7 @@ def _content_type_of(key: str) -> str:
     raise Problem(404, "not-found", "no such media file")
 
 
-def _upload(uow, principal, product_id: str) -> str:
+def _upload(uow, editor, product_id: str) -> str:
     with runtime().database.reads() as session:
         max_bytes = current_settings(session, CatalogRuntimeSettings).media_max_bytes
     too_large = Problem(413, "payload-too-large", f"images are limited to {max_bytes} bytes", max_bytes=max_bytes)
@@ -175,7 +176,7 @@ def _upload(uow, principal, product_id: str) -> str:
     if len(content) > max_bytes:
         raise too_large
     try:
-        return handlers.upload_image(uow, storage_for(runtime().settings), principal,
+        return handlers.upload_image(uow, storage_for(runtime().settings), editor,
                                      handlers.UploadImage(product_id, content))
     except images.TooManyPixels as error:
         raise Problem(422, "image-too-many-pixels", error.reason, max_pixels=images.MAX_PIXELS) from None

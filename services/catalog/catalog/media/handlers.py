@@ -12,49 +12,36 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chassis.auth.principal import Principal
 from chassis.errors import Problem
 from catalog.media import images, videos
 from catalog.media.storage import MediaStorage, media_key
 from catalog.models import Product, ProductMedia
 from catalog.models.base import new_id, now
+from catalog.products import Editor
 from catalog.products_workflow import APPROVED
 
 IMAGE = "image"
 VIDEO = "video"
-ADMIN = "admin"
 
 
 def _not_found(product_id: str) -> Problem:
     return Problem(404, "not-found", f"no product {product_id}")
 
 
-def writable_product(session: Session, product_id: str, principal: Principal) -> Product:
-    """The product if ``principal`` may change its media (403 for the wrong role, 404 for another's)."""
-    if principal.is_operator:
-        if not principal.has_role(ADMIN):
-            raise Problem(403, "forbidden", "read-only operators cannot change media")
-        vendor_id = None
-    elif principal.is_vendor and principal.vendor_id:
-        vendor_id = principal.vendor_id
-    else:
-        raise Problem(403, "forbidden", "requires a vendor-scoped token or an admin operator")
+def writable_product(session: Session, product_id: str, editor: Editor) -> Product:
+    """The product if ``editor`` may change its media (404 for another vendor's)."""
     product = session.get(Product, product_id)
-    if product is None or (vendor_id is not None and product.vendor_id != vendor_id):
+    if product is None or not editor.owns(product.vendor_id):
         raise _not_found(product_id)
     return product
 
 
-def readable_product(session: Session, product_id: str, principal: Principal | None) -> Product:
+def readable_product(session: Session, product_id: str, reader: Editor | None) -> Product:
     """Anyone reads an approved product's media; its vendor and operators read any product's."""
     product = session.get(Product, product_id)
-    if product is None:
+    if product is None or not (product.status == APPROVED or (reader is not None and reader.owns(product.vendor_id))):
         raise _not_found(product_id)
-    if product.status == APPROVED or (principal is not None and principal.is_operator):
-        return product
-    if principal is not None and principal.is_vendor and principal.vendor_id == product.vendor_id:
-        return product
-    raise _not_found(product_id)
+    return product
 
 
 def media_of(session: Session, product_id: str, media_id: str) -> ProductMedia:
@@ -75,10 +62,10 @@ class UploadImage:
     content: bytes
 
 
-def upload_image(uow, storage: MediaStorage, principal: Principal, cmd: UploadImage) -> str:
+def upload_image(uow, storage: MediaStorage, editor: Editor, cmd: UploadImage) -> str:
     """Check, strip and store an image with its thumbnails; the new media's id (ImageRejected if refused)."""
     with uow:
-        writable_product(uow.session, cmd.product_id, principal)  # before spending time on the image
+        writable_product(uow.session, cmd.product_id, editor)  # before spending time on the image
     processed = images.process(cmd.content)
     media_id = new_id()
     original = media_key(media_id, "original", processed.extension)
@@ -93,7 +80,7 @@ def upload_image(uow, storage: MediaStorage, principal: Principal, cmd: UploadIm
         for key, content in files.items():
             storage.save(key, content)
         with uow:
-            product = writable_product(uow.session, cmd.product_id, principal)
+            product = writable_product(uow.session, cmd.product_id, editor)
             media = ProductMedia(id=media_id, product_id=product.id, vendor_id=product.vendor_id, kind=IMAGE,
                                  storage_key=original, content_type=processed.content_type,
                                  size_bytes=len(processed.content), width=processed.width, height=processed.height,
@@ -116,14 +103,14 @@ class AddVideo:
     video_url: str
 
 
-def add_video(uow, principal: Principal, cmd: AddVideo) -> str:
+def add_video(uow, editor: Editor, cmd: AddVideo) -> str:
     """Attach a video by URL (allow-listed hosts only; nothing is downloaded)."""
     try:
         link = videos.parse_video_url(cmd.video_url)
     except videos.InvalidVideoUrl as error:
         raise Problem(422, "validation-failed", str(error), errors={"video_url": [str(error)]}) from None
     with uow:
-        product = writable_product(uow.session, cmd.product_id, principal)
+        product = writable_product(uow.session, cmd.product_id, editor)
         media = ProductMedia(id=new_id(), product_id=product.id, vendor_id=product.vendor_id, kind=VIDEO,
                              video_url=link.url, thumbnails={}, position=_next_position(uow.session, product.id),
                              created_at=now())
@@ -134,10 +121,10 @@ def add_video(uow, principal: Principal, cmd: AddVideo) -> str:
         return media.id
 
 
-def move_media(uow, principal: Principal, product_id: str, media_id: str, position: int) -> None:
+def move_media(uow, editor: Editor, product_id: str, media_id: str, position: int) -> None:
     """Give a media a new position among its product's (lower shows first)."""
     with uow:
-        writable_product(uow.session, product_id, principal)
+        writable_product(uow.session, product_id, editor)
         media = media_of(uow.session, product_id, media_id)
         before = media.position
         media.position = position
@@ -146,10 +133,10 @@ def move_media(uow, principal: Principal, product_id: str, media_id: str, positi
         uow.commit()
 
 
-def delete_media(uow, storage: MediaStorage, principal: Principal, product_id: str, media_id: str) -> None:
+def delete_media(uow, storage: MediaStorage, editor: Editor, product_id: str, media_id: str) -> None:
     """Remove a media and then its files."""
     with uow:
-        writable_product(uow.session, product_id, principal)
+        writable_product(uow.session, product_id, editor)
         media = media_of(uow.session, product_id, media_id)
         keys = file_keys(media)
         uow.audit("media.deleted", "product", product_id, before=_summary(media))
