@@ -91,6 +91,9 @@ def compete(path: str, queue_name: str) -> None:
 
     def callback(body, message):
         (stopped if body == "stop" else received).append(body)
+        # A little work per message, as real handlers do: otherwise one
+        # consumer can drain all 200 before the other's next 50 ms poll.
+        time.sleep(0.005)
         message.ack()
 
     deadline = time.monotonic() + 15
