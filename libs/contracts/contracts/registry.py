@@ -6,6 +6,7 @@ Schemas and compiled validators are loaded on first use and cached, so importing
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -80,10 +81,39 @@ def validate(event_type: str, data: Any) -> None:
     """
     from jsonschema.exceptions import best_match
 
-    validator = _validator(get(event_type).name)
+    name = get(event_type).name
+    if _accepts(name, data):
+        return
+    validator = _validator(name)
     error = best_match(validator.iter_errors(data))
     if error is not None:
         raise InvalidEvent(event_type, error.json_path, error.message)
+
+
+def _accepts(name: str, data: Any) -> bool:
+    """The fast check: schemas compiled to Python by fastjsonschema, about 50x quicker than jsonschema.
+
+    Every event published goes through here. It only ever *accepts*: data it
+    refuses goes to jsonschema, which decides and names the error. The schemas use
+    only keywords that mean the same in draft-07 (what fastjsonschema compiles) and
+    2020-12 (the tests check both validators agree on every example and mutation).
+    """
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        _compiled(name)(data)
+    except JsonSchemaException:
+        return False
+    return True
+
+
+@functools.cache
+def _compiled(name: str):
+    import fastjsonschema
+
+    # A deep copy: compiling annotates the schema, and load_schema's copy is shared.
+    draft07 = {**copy.deepcopy(load_schema(name)), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(draft07, formats={"date-time": _is_rfc3339})
 
 
 @functools.cache
