@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from chassis.tables import audit_log
 from catalog import categories
 from catalog.app import definition
-from catalog.imports import jobs, offer_rows
-from catalog.models import ImportJob, Offer, Product, StockMovement
+from catalog.imports import jobs, offer_rows, product_rows
+from catalog.imports.cells import guarded, unguarded
+from catalog.models import ImportError_, ImportJob, Offer, Product, StockMovement
 from catalog.products import Editor, create_product
 
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
@@ -379,3 +383,162 @@ def test_blank_lines_are_skipped_and_lines_count_from_the_header(client, catalog
     assert (job["total_rows"], job["applied_rows"]) == (2, 1)
     assert error_report(client, vendor_a, job["id"]) == [
         {"line": "5", "column": "price", "message": "a non-negative amount like 12.50"}]
+
+
+# --- a failed job resumes when its file is uploaded again -------------------------------------------
+
+def observe_rows(monkeypatch, module, key: str, broken: set[str], applied: list[str]) -> None:
+    """``module.apply`` records each row's ``key`` cell, and fails unexpectedly on those in ``broken``."""
+    apply = module.apply
+
+    def observing(uow, vendor_id, cells, **options):
+        if cells[key] in broken:
+            raise RuntimeError("disk on fire")
+        applied.append(cells[key])
+        apply(uow, vendor_id, cells, **options)
+    monkeypatch.setattr(module, "apply", observing)
+
+
+def audited(app, job_id: str) -> list[str]:
+    with app.extensions["chassis.runtime"].database.reads() as session:
+        return list(session.scalars(select(audit_log.c.action).where(audit_log.c.target_id == job_id)
+                                    .order_by(audit_log.c.id)))
+
+
+FIVE_OFFERS = "sku,gtin,price,quantity\n" + "".join(
+    f"S-{i},{GTIN_CASE},{'x' if i == 1 else '1.00'},1\n" for i in range(5))
+
+
+def test_a_failed_job_resumes_at_its_first_uncommitted_row_when_its_file_comes_again(
+        client, app, catalog_world, vendor_a, monkeypatch):
+    broken, applied = {"S-3"}, []
+    monkeypatch.setattr(jobs, "CHUNK_ROWS", 2)
+    observe_rows(monkeypatch, offer_rows, "sku", broken, applied)
+    failed = upload(client, vendor_a, FIVE_OFFERS).get_json()
+    broken.clear()
+    applied.clear()
+
+    again = upload(client, vendor_a, FIVE_OFFERS, name="again.csv")
+
+    body = again.get_json()
+    assert failed["status"] == "failed"
+    assert again.status_code == 200
+    assert {key: body[key] for key in ("id", "status", "processed_rows", "applied_rows", "error_rows",
+                                       "failure")} == {
+        "id": failed["id"], "status": "done", "processed_rows": 5, "applied_rows": 4, "error_rows": 1,
+        "failure": None}
+    assert applied == ["S-2", "S-3", "S-4"]
+    assert sorted(offers_of(app, VENDOR_A)) == ["S-0", "S-2", "S-3", "S-4"]
+    assert count(app, StockMovement) == 4
+    assert [row["line"] for row in error_report(client, vendor_a, failed["id"])] == ["3"]
+    assert audited(app, failed["id"]) == ["import_job.created", "import_job.restarted"]
+
+
+def test_resuming_a_failed_products_file_creates_each_product_once(client, app, catalog_world, vendor_a,
+                                                                  monkeypatch):
+    # Product rows without id or GTIN have no key: applied twice they would be two products.
+    broken = {"P-3"}
+    monkeypatch.setattr(jobs, "CHUNK_ROWS", 2)
+    observe_rows(monkeypatch, product_rows, "title", broken, [])
+    text = "title,brand\n" + "".join(f"P-{i},Acme\n" for i in range(5))
+    upload(client, vendor_a, text, kind="products")
+    broken.clear()
+
+    job = upload(client, vendor_a, text, kind="products").get_json()
+
+    assert (job["status"], job["applied_rows"]) == ("done", 5)
+    with app.extensions["chassis.runtime"].database.reads() as session:
+        assert sorted(session.scalars(select(Product.title).where(Product.vendor_id == VENDOR_A))) == [
+            f"P-{i}" for i in range(5)]
+
+
+def test_a_running_job_is_answered_as_it_is_when_its_file_comes_again(client, app, catalog_world, vendor_a):
+    job_id = upload(client, vendor_a, MIXED_OFFERS).get_json()["id"]
+    with app.extensions["chassis.runtime"].uow() as uow:
+        uow.session.execute(update(ImportJob).values(status="running"))
+        uow.commit()
+
+    again = upload(client, vendor_a, MIXED_OFFERS)
+
+    assert (again.status_code, again.get_json()["id"], again.get_json()["status"]) == (200, job_id, "running")
+    assert count(app, StockMovement) == 2
+
+
+def test_only_one_of_concurrent_uploads_restarts_a_failed_job(client, app, catalog_world, vendor_a, monkeypatch):
+    monkeypatch.setattr(jobs, "CHUNK_ROWS", 2)
+    observe_rows(monkeypatch, offer_rows, "sku", {"S-3"}, [])
+    job_id = upload(client, vendor_a, FIVE_OFFERS).get_json()["id"]
+    runtime, start = app.extensions["chassis.runtime"], threading.Barrier(4)
+
+    def restart(_):
+        start.wait()
+        return jobs.restart_job(runtime.uow(), job_id)
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(restart, range(4)))
+
+    assert outcomes == [False, False, False, True]
+    assert audited(app, job_id) == ["import_job.created", "import_job.restarted"]
+
+
+def test_the_same_rows_in_another_file_change_nothing(client, app, catalog_world, vendor_a):
+    offers_text = f"sku,gtin,price,quantity\nA-1,{GTIN_PHONE},12.50,5\n"
+    products_text = f"title,gtin,brand\nMug,{GTIN_UNKNOWN},Acme\n"
+    upload(client, vendor_a, offers_text)
+    upload(client, vendor_a, products_text, kind="products")
+    offers_before = offers_of(app, VENDOR_A)
+
+    # Windows line ends: the same rows, another file (another SHA-256), so another job.
+    offers_job = upload(client, vendor_a, offers_text.replace("\n", "\r\n")).get_json()
+    products_job = upload(client, vendor_a, products_text.replace("\n", "\r\n"), kind="products").get_json()
+
+    assert (offers_job["applied_rows"], products_job["applied_rows"]) == (1, 1)
+    assert offers_of(app, VENDOR_A) == offers_before
+    assert (count(app, StockMovement), count(app, Product, Product.vendor_id == VENDOR_A)) == (1, 1)
+
+
+# --- CSV formula injection ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("'=x", "''=x"), ("''+x", "'''+x"), ("'plain", "'plain"), ("plain", "plain"), ("", ""),
+    ("-5", "-5"), ("-12.50", "-12.50"), ("-1.5e-07", "-1.5e-07"), ("-", "'-"), ("- item", "'- item")])
+def test_formula_starts_are_guarded_and_read_back_as_they_were(text, written):
+    assert (guarded(text), unguarded(guarded(text))) == (written, text)
+
+
+def test_products_export_guards_formulas_and_imports_back_unchanged(client, app, catalog_world, vendor_a):
+    upload(client, vendor_a, 'title,description,brand\n"=HYPERLINK(""http://x"")",@SUM(A1),-Acme\n',
+           kind="products")
+    exported = client.get("/api/v1/exports/products.csv", headers=vendor_a).get_data(as_text=True)
+
+    again = upload(client, vendor_a, exported, kind="products").get_json()
+
+    assert list(csv.reader(io.StringIO(exported)))[1][1:4] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'-Acme"]
+    assert (again["applied_rows"], again["error_rows"]) == (1, 0)
+    with app.extensions["chassis.runtime"].database.reads() as session:
+        product = session.scalars(select(Product).where(Product.vendor_id == VENDOR_A)).one()
+        assert (product.title, product.description, product.brand) == ('=HYPERLINK("http://x")', "@SUM(A1)",
+                                                                       "-Acme")
+    assert client.get("/api/v1/exports/products.csv", headers=vendor_a).get_data(as_text=True) == exported
+
+
+def test_offers_export_guards_formulas_and_imports_back_unchanged(client, app, catalog_world, vendor_a):
+    upload(client, vendor_a, f"sku,gtin,price,quantity\n+1,{GTIN_CASE},1.00,2\n")
+    before = offers_of(app, VENDOR_A)
+    exported = client.get("/api/v1/exports/offers.csv", headers=vendor_a).get_data(as_text=True)
+
+    again = upload(client, vendor_a, exported).get_json()
+
+    assert exported.splitlines()[1].startswith("'+1,")
+    assert (again["applied_rows"], again["error_rows"]) == (1, 0)
+    assert offers_of(app, VENDOR_A) == before == {"+1": before["+1"]}
+
+
+def test_error_report_guards_messages_echoing_formulas(client, app, catalog_world, vendor_a):
+    job_id = upload(client, vendor_a, MIXED_OFFERS).get_json()["id"]
+    with app.extensions["chassis.runtime"].uow() as uow:
+        uow.session.add(ImportError_(job_id=job_id, line=9, column="", message="=cmd|' /C calc'!A0"))
+        uow.commit()
+
+    assert error_report(client, vendor_a, job_id)[-1] == {"line": "9", "column": "",
+                                                          "message": "'=cmd|' /C calc'!A0"}

@@ -68,12 +68,16 @@ def _imports_resource(blp: Blueprint):
         @require_auth(roles=STAFF)
         @blp.arguments(ImportQuerySchema, location="query")
         @blp.response(201, ImportJobSchema)
-        @blp.alt_response(200, schema=ImportJobSchema, description="This file was imported before: its job")
+        @blp.alt_response(200, schema=ImportJobSchema,
+                          description="This file was imported before: its job (resumed first if it had failed)")
         @blp.alt_response(413, description="The file is larger than 10 MB")
         @blp.doc(security=SECURITY, requestBody={"content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}})
         def post(self, query):
-            """Import a CSV (multipart field `file`, UTF-8, `,` or `;`); the same file again returns its job."""
+            """Import a CSV (multipart field `file`, UTF-8, `,` or `;`); the same file again returns its job.
+
+            A job that failed (an unexpected error) resumes at its first uncommitted row.
+            """
             vendor_id = _acting_vendor(query.get("vendor_id"), write=True)
             upload_name, raw = _uploaded_file()
             upload = jobs.Upload(vendor_id, query["kind"], upload_name, csv_files.sha256(raw),
@@ -131,12 +135,13 @@ def _csv_doc(description: str) -> dict:
 def _import(upload: jobs.Upload, raw: bytes) -> tuple[str, bool]:
     uow = runtime().uow()
     existing = jobs.existing_job(uow, upload)
-    if existing:
-        return existing, False
+    # Done or running: answered as it is, never run twice. Failed: resumed below.
+    if existing and existing.status != jobs.FAILED:
+        return existing.id, False
     table = csv_files.read_table(raw)
     apply_row, column_of = _row_handling(upload, table)
-    job_id, created = jobs.open_job(uow, upload, len(table.rows))
-    if created:
+    job_id, created, claimed = jobs.claim_job(uow, upload, existing, len(table.rows))
+    if claimed:
         jobs.run_job(uow, job_id, table, apply_row, column_of)
     return job_id, created
 

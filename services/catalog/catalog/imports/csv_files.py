@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 
 from chassis.errors import Problem
+from catalog.imports.cells import unguarded
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -94,7 +95,9 @@ def _rows(reader, columns: tuple[str, ...]) -> list[Row]:
 
 def _row(line: int, record: list[str], columns: tuple[str, ...]) -> Row:
     # Spreadsheets drop trailing empty cells: a short record is read as empty cells.
-    cells = {column: (record[index].strip() if index < len(record) else "") for index, column in enumerate(columns)}
+    # Exports guard formula-like text with an apostrophe; reading takes it off again.
+    cells = {column: (unguarded(record[index].strip()) if index < len(record) else "")
+             for index, column in enumerate(columns)}
     extra = record[len(columns):]
     if any(cell.strip() for cell in extra):
         return Row(line, cells, f"{len(record)} cells but the header names {len(columns)} columns")
