@@ -36,16 +36,30 @@ class Editor:
         """Operators manage everything; vendor staff what belongs to their vendor."""
         return self.is_operator or (vendor_id is not None and self.vendor_id == vendor_id)
 
+    def owner_of_new(self, requested: str | None) -> str | None:
+        """Whose a new product or offer is: vendor staff's own vendor, or the one an operator names.
 
-def create_product(uow, fields: dict[str, Any], editor: Editor) -> Product:
+        A vendor's token decides its vendor, so naming another one is refused, not
+        ignored. Catalog cannot tell an unknown vendor (VendorState only holds those
+        it heard of), so none is checked.
+        """
+        if requested is not None and not self.owns(requested):
+            raise Problem(422, "validation-failed", "vendor_id comes from your token",
+                          errors={"vendor_id": ["not allowed"]})
+        return requested if self.is_operator else self.vendor_id
+
+
+def create_product(uow, fields: dict[str, Any], editor: Editor, *, vendor_id: str | None = None) -> Product:
+    """A draft owned by the editor's vendor; an operator may name the vendor (else it is the marketplace's)."""
     session = uow.session
+    owner = editor.owner_of_new(vendor_id)
     values = _checked(session, fields, product_id=None)
-    product = Product(id=new_id(), vendor_id=None if editor.is_operator else editor.vendor_id, status=DRAFT,
-                      version=1, created_at=now(), updated_at=now(), listed=False, in_stock=False, offer_count=0,
-                      **values)
+    product = Product(id=new_id(), vendor_id=owner, status=DRAFT, version=1, created_at=now(), updated_at=now(),
+                      listed=False, in_stock=False, offer_count=0, **values)
     _derive(session, product)
     session.add(product)
-    uow.audit("product.created", "product", product.id, after=_snapshot(product))
+    # The owner goes in the record: for an operator's product it is not the actor's vendor.
+    uow.audit("product.created", "product", product.id, after={**_snapshot(product), "vendor_id": owner})
     return product
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from chassis.tables import outbox
-from catalog.testing import GTINS, VENDOR_A, CatalogWorld
+from catalog.testing import GTINS, VENDOR_A, VENDOR_B, CatalogWorld
 
 
 @pytest.fixture
@@ -26,11 +26,71 @@ def test_a_vendor_creates_a_draft_its_own_with_sanitised_description(world):
     assert "<script" not in html and "href=\"javascript" not in html and "&lt;script&gt;" in html
 
 
-def test_vendor_id_and_status_in_the_body_are_refused(world):
-    response = world.call("POST", "/api/v1/products", world.vendor_a,
-                          json={"title": "X", "vendor_id": "vendor-b", "status": "approved"})
-    assert response.status_code == 422
-    assert set(response.get_json()["errors"]) == {"vendor_id", "status"}
+def test_status_in_the_body_is_refused(world):
+    response = world.call("POST", "/api/v1/products", world.vendor_a, json={"title": "X", "status": "approved"})
+    assert (response.status_code, set(response.get_json()["errors"])) == (422, {"status"})
+
+
+def test_a_vendor_naming_another_vendor_is_refused_like_for_offers(world):
+    response = world.call("POST", "/api/v1/products", world.vendor_a, json={"title": "X", "vendor_id": VENDOR_B})
+    assert (response.status_code, response.get_json()["errors"]) == (422, {"vendor_id": ["not allowed"]})
+    mine = world.call("GET", "/api/v1/products?scope=mine", world.vendor_b).get_json()
+    assert mine == []
+
+
+def test_a_vendor_naming_itself_creates_its_own_product(world):
+    assert world.product(vendor_id=VENDOR_A)["vendor_id"] == VENDOR_A
+
+
+def test_an_operators_product_without_vendor_id_is_the_marketplaces(world):
+    assert world.product(world.admin)["vendor_id"] is None
+
+
+def test_an_operator_creates_a_product_the_named_vendor_lists_and_edits(world):
+    product = world.product(world.admin, vendor_id=VENDOR_A)
+    assert (product["vendor_id"], product["status"]) == (VENDOR_A, "draft")
+    mine = world.call("GET", "/api/v1/products?scope=mine", world.vendor_a).get_json()
+    assert [item["id"] for item in mine] == [product["id"]]
+    edited = world.call("PATCH", f"/api/v1/products/{product['id']}", world.vendor_a, json={"title": "Renamed"})
+    assert (edited.status_code, edited.get_json()["title"]) == (200, "Renamed")
+
+
+@pytest.mark.parametrize("method, suffix, body", [
+    ("PATCH", "", {"title": "mine now"}), ("POST", "/submit", None), ("GET", "", None)])
+def test_a_product_created_for_a_vendor_is_404_to_another_vendor(world, method, suffix, body):
+    product = world.product(world.admin, vendor_id=VENDOR_A)
+    response = world.call(method, f"/api/v1/products/{product['id']}{suffix}", world.vendor_b, json=body)
+    assert response.status_code == 404
+
+
+def test_a_product_created_for_a_vendor_follows_that_vendors_moderation(world):
+    product = world.product(world.admin, vendor_id=VENDOR_A)
+    # Like any vendor's draft: the vendor submits before an operator decides.
+    assert world.call("POST", f"/api/v1/products/{product['id']}/approve", world.admin).status_code == 409
+    world.call("POST", f"/api/v1/products/{product['id']}/submit", world.vendor_a)
+    world.call("POST", f"/api/v1/products/{product['id']}/approve", world.admin)
+    edited = world.call("PATCH", f"/api/v1/products/{product['id']}", world.vendor_a, json={"title": "New"})
+    assert (edited.get_json()["title"], [d["field"] for d in edited.get_json()["pending_changes"]]) == \
+        ("Trail runner", ["title"])
+
+
+def test_an_operator_may_name_a_vendor_catalog_has_not_heard_of_like_for_offers(world):
+    # Catalog only knows vendors from suspension events, so it cannot refuse an unknown one.
+    assert world.product(world.admin, vendor_id="vendor-new")["vendor_id"] == "vendor-new"
+
+
+def test_creating_for_a_vendor_is_audited_with_the_operator_and_the_vendor(world):
+    product = world.product(world.admin, vendor_id=VENDOR_A)
+    entries = world.call("GET", f"/api/v1/catalog/audit?target_id={product['id']}", world.support).get_json()
+    assert [(entry["action"], entry["actor"], entry["after"]["vendor_id"]) for entry in entries] == [
+        ("product.created", "op-admin", VENDOR_A)]
+
+
+def test_the_owner_cannot_be_changed_by_an_edit(world):
+    product = world.product(world.admin, vendor_id=VENDOR_A)
+    response = world.call("PATCH", f"/api/v1/products/{product['id']}", world.admin, json={"vendor_id": VENDOR_B})
+    assert (response.status_code, set(response.get_json()["errors"])) == (422, {"vendor_id"})
+    assert world.call("GET", f"/api/v1/products/{product['id']}", world.admin).get_json()["vendor_id"] == VENDOR_A
 
 
 @pytest.mark.parametrize("code, status", [("4006381333931", 201), ("4006381333932", 422), ("12345", 422),

@@ -32,13 +32,8 @@ def blueprint() -> Blueprint:
         def post(self, body):
             """Offer a product: vendor staff for their vendor; admin operators name the vendor."""
             editor = writer()
-            vendor_id = body.pop("vendor_id", None)
-            if not editor.is_operator:
-                if vendor_id not in (None, editor.vendor_id):
-                    raise Problem(422, "validation-failed", "vendor_id comes from your token",
-                                  errors={"vendor_id": ["not allowed"]})
-                vendor_id = editor.vendor_id
-            elif not vendor_id:
+            vendor_id = editor.owner_of_new(body.pop("vendor_id", None))
+            if not vendor_id:
                 raise Problem(422, "validation-failed", "operators name the vendor the offer is for",
                               errors={"vendor_id": ["required"]})
             with runtime().uow() as uow:

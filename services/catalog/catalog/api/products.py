@@ -27,10 +27,11 @@ def blueprint() -> Blueprint:
     @bp.response(201, ProductSchema)
     @bp.doc(security=SECURITY)
     def create_product(body):
-        """Create a draft product (vendor staff: yours; admin operators: the marketplace's)."""
+        """Create a draft product (vendor staff: yours; admin operators: the marketplace's, or `vendor_id`'s)."""
         editor = writer()
+        vendor_id = body.pop("vendor_id", None)
         with runtime().uow() as uow:
-            product = products.create_product(uow, body, editor)
+            product = products.create_product(uow, body, editor, vendor_id=vendor_id)
             uow.commit()
             return product_view(product)
 

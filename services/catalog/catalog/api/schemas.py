@@ -64,7 +64,7 @@ class CategoryDetailSchema(CategorySchema):
 
 # --- products
 class ProductInputSchema(ma.Schema):
-    """No vendor_id, status or moderation fields: they come from the token and the workflow."""
+    """No status or moderation fields: they come from the workflow; a vendor's vendor_id from its token."""
 
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
     description = ma.fields.String(load_default="", validate=validate.Length(max=50_000),
@@ -74,6 +74,8 @@ class ProductInputSchema(ma.Schema):
                             metadata={"description": "GTIN-8/12/13/14 (EAN), check digit verified"})
     category_id = ma.fields.String(load_default=None, allow_none=True, validate=ID)
     attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
+    vendor_id = ma.fields.String(validate=ID, metadata={
+        "description": "Operators only: the vendor it is for (without it, the marketplace's own product)"})
 
 
 class ProductPatchSchema(ma.Schema):
