@@ -17,10 +17,10 @@ from chassis.uow import UnitOfWork
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from chassis.events.consumer import EventHandler
+    from chassis.events.consumer import BatchHandler, EventHandler
 
 
-def _no_handlers() -> Mapping[str, "EventHandler"]:
+def _no_handlers() -> Mapping[str, Any]:
     return {}
 
 
@@ -44,6 +44,8 @@ class ServiceDefinition:
     metadata: MetaData | None = None
     blueprints: Callable[[], list[Any]] = _no_blueprints
     event_handlers: Callable[[], Mapping[str, "EventHandler"]] = _no_handlers
+    # Optional: event types also handled in batches (each must have a single-event handler too).
+    event_batch_handlers: Callable[[], Mapping[str, "BatchHandler"]] = _no_handlers
     runtime_settings: type["BaseModel"] | None = None
     description: str = ""
     uses_database: bool = True

@@ -6,7 +6,8 @@ that did); the worker relays them to the broker later.
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, NamedTuple, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from chassis import context
 from chassis.events.envelope import CloudEvent, utcnow
 from chassis.tables import audit_log, outbox
+
+
+class Outgoing(NamedTuple):
+    """An event to publish: its type, data, and optionally subject and correlation id."""
+
+    event_type: str
+    data: dict[str, Any]
+    subject: str | None = None
+    correlation_id: str | None = None
 
 
 class UnitOfWork:
@@ -62,22 +72,48 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its 'with' block")
         return self.session
 
-    def publish(self, event_type: str, data: dict[str, Any], *, subject: str | None = None) -> CloudEvent:
-        """Record an event in the outbox; it is validated against ``contracts`` first."""
+    def publish(self, event_type: str, data: dict[str, Any], *, subject: str | None = None,
+                correlation_id: str | None = None) -> CloudEvent:
+        """Record an event in the outbox; it is validated against ``contracts`` first.
+
+        ``correlation_id`` defaults to the current request's or consumed event's; a
+        handler of a batch of events names each one's.
+        """
+        return self.publish_all([Outgoing(event_type, data, subject, correlation_id)])[0]
+
+    def publish_all(self, outgoing: Sequence["Outgoing"]) -> list[CloudEvent]:
+        """Record several events in the outbox with one statement (in this order); each validated first."""
         from contracts.registry import validate
-        validate(event_type, data)
-        event = CloudEvent.new(self.service, event_type, data, subject=subject)
-        self._session.execute(insert(outbox).values(
-            event_id=event.id, event_type=event_type, envelope=event.to_dict(), created_at=utcnow(), attempts=0))
-        self.published.append(event)
-        return event
+        events = []
+        for event_type, data, subject, correlation_id in outgoing:
+            validate(event_type, data)
+            events.append(CloudEvent.new(self.service, event_type, data, subject=subject,
+                                         correlation_id=correlation_id))
+        if events:
+            moment = utcnow()
+            self._session.connection().execute(_outbox_insert(), [
+                {"event_id": event.id, "event_type": event.type, "envelope": event.to_dict(), "created_at": moment,
+                 "attempts": 0} for event in events])
+            self.published += events
+        return events
 
     def audit(self, action: str, target_type: str, target_id: str, *, before: Any = None, after: Any = None,
               reason: str | None = None, actor: str | None = None) -> None:
         """Record who did what to which object, with the values before and after."""
         caller = context.principal()
-        self._session.execute(insert(audit_log).values(
-            occurred_at=utcnow(), actor=actor or getattr(caller, "subject", None) or "system",
-            actor_roles=" ".join(sorted(getattr(caller, "roles", ()) or ())), action=action,
-            target_type=target_type, target_id=str(target_id), before=before, after=after, reason=reason,
-            request_id=context.request_id()))
+        self._session.connection().execute(_audit_insert(), {
+            "occurred_at": utcnow(), "actor": actor or getattr(caller, "subject", None) or "system",
+            "actor_roles": " ".join(sorted(getattr(caller, "roles", ()) or ())), "action": action,
+            "target_type": target_type, "target_id": str(target_id), "before": before, "after": after,
+            "reason": reason, "request_id": context.request_id()})
+
+
+# Built once and reused: a statement's compiled form and cache key are memoized on the object.
+@functools.cache
+def _outbox_insert():
+    return insert(outbox)
+
+
+@functools.cache
+def _audit_insert():
+    return insert(audit_log)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 import time
 
@@ -24,6 +25,10 @@ from chassis.runtime import Runtime
 log = logging.getLogger("chassis.worker")
 SWEEP_EVERY_SECONDS = 30.0
 BACKLOG_EVERY_SECONDS = 5.0
+PREFETCH = 10  # unacked deliveries in hand; also the largest batch
+# How long held events wait for more before being handled: under a backlog the
+# prefetched deliveries are already in hand; alone, an event waits this much more.
+BATCH_WAIT_SECONDS = 0.005
 
 
 class _QueueConsumer(ConsumerMixin):
@@ -38,7 +43,8 @@ class _QueueConsumer(ConsumerMixin):
             dead_letters=DeadLetterPublisher(connection, runtime.topology, runtime.name),
             max_attempts=runtime.settings.event_max_attempts,
             retry_base_delay=runtime.settings.event_retry_base_delay,
-            crash_before_ack=runtime.settings.fault_crash_before_ack)
+            crash_before_ack=runtime.settings.fault_crash_before_ack,
+            batch_handlers=runtime.definition.event_batch_handlers(), batch_size=PREFETCH)
 
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
@@ -52,11 +58,29 @@ class _QueueConsumer(ConsumerMixin):
     def on_connection_revived(self) -> None:
         self.runtime.topology.declare(self.connection)
 
+    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+        """kombu's consume loop, plus batches: held events are handled once nothing more arrives at once."""
+        with self.consumer_context(**kwargs) as (connection, _channel, _consumers):
+            self.event_consumer.forget_held()  # a new channel: the broker delivers again what an old one held
+            while not self.should_stop:
+                holding = self.event_consumer.holds_events
+                try:
+                    connection.drain_events(timeout=BATCH_WAIT_SECONDS if holding else safety_interval)
+                except socket.timeout:
+                    self.event_consumer.flush()
+                    connection.heartbeat_check()
+                except OSError:
+                    if not self.should_stop:
+                        raise
+                else:
+                    yield
+            self.event_consumer.flush()  # stopping: finish what is in hand
+
     def get_consumers(self, consumer_cls: type[Consumer], channel) -> list[Consumer]:
         self.runtime.topology.declare(self.connection)
         queue = self.runtime.topology.queue(self.runtime.name)
         return [consumer_cls(queues=[queue], on_message=self.event_consumer.on_message, accept=["json"],
-                             prefetch_count=10)]
+                             prefetch_count=PREFETCH)]
 
 
 def run_relay(runtime: Runtime, stop: threading.Event) -> None:

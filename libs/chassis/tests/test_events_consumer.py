@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
 import pytest
@@ -290,3 +291,106 @@ def test_events_published_while_handling_carry_the_consumed_events_correlation_i
     with runtime.database.sessions() as session:
         [envelope] = session.execute(select(outbox.c.envelope)).scalars()
     assert (envelope["type"], envelope["correlationid"]) == ("payment.failed", "checkout-flow-42")
+
+
+# --- batches
+
+def recording_batch(single_handler, calls: list):
+    """A batch handler applying each event with ``single_handler``; records each call's event ids."""
+    def batch(uow, events):
+        calls.append([event.id for event in events])
+        for event in events:
+            single_handler(uow, event)
+    return batch
+
+
+def held_messages(broker, topology, events: list[CloudEvent]) -> list[Message]:
+    for event in events:
+        send(broker, topology, event.to_dict())
+    return [receive(broker, topology.queue("payments")) for _ in events]
+
+
+def test_events_of_a_batch_type_are_held_then_applied_together_once_each(runtime, broker, topology):
+    single, calls = runtime.definition.event_handlers()["order.placed"], []
+    events = [order_placed(f"o-{n}") for n in range(3)]
+    messages = held_messages(broker, topology, [*events, events[0]])  # the first one delivered twice
+    batching = consumer(runtime, broker, topology, batch_handlers={"order.placed": recording_batch(single, calls)})
+
+    for message in messages:
+        batching.on_message(message)
+    assert batching.holds_events and {outcome(m) for m in messages} == {"RECEIVED"} and calls == []
+    batching.flush()
+
+    assert calls == [[event.id for event in events]]
+    assert [outcome(m) for m in messages] == ["ACK"] * 4 and not batching.holds_events
+    assert sorted(payable_orders(runtime)) == [(f"o-{n}", 2500, "placed") for n in range(3)]
+    assert sorted(inbox_ids(runtime)) == sorted(event.id for event in events)
+
+
+def test_a_failing_batch_is_handled_one_by_one(runtime, broker, topology, caplog):
+    def broken_batch(uow, events):
+        raise RuntimeError("batch bug")
+
+    events = [order_placed(f"o-{n}") for n in range(3)]
+    messages = held_messages(broker, topology, events)
+    batching = consumer(runtime, broker, topology, batch_handlers={"order.placed": broken_batch})
+
+    for message in messages:
+        batching.on_message(message)
+    batching.flush()
+
+    assert [outcome(m) for m in messages] == ["ACK"] * 3
+    assert sorted(payable_orders(runtime)) == [(f"o-{n}", 2500, "placed") for n in range(3)]
+    assert "handling them one by one" in caplog.text
+    assert is_empty(broker, topology.dead_letter_queue("payments"))
+
+
+def test_a_full_batch_or_another_event_type_handles_the_held_events_first(runtime, broker, topology):
+    seen: list[str] = []
+
+    def single(uow, event):
+        seen.append(event.data["order_id"])
+
+    def batch(uow, events):
+        seen.append("+".join(event.data["order_id"] for event in events))
+
+    cancelled = CloudEvent.new("orders", "order.cancelled", example("order.cancelled", order_id="o-c"))
+    events = [order_placed(f"o-{n}") for n in range(3)]
+    messages = held_messages(broker, topology, [*events[:2], cancelled, events[2]])
+    batching = consumer(runtime, broker, topology, {"order.placed": single, "order.cancelled": single},
+                        batch_handlers={"order.placed": batch}, batch_size=2)
+
+    for message in messages:
+        batching.on_message(message)
+
+    assert seen == ["o-0+o-1", "o-c"]  # full at two; the cancellation waited for them
+    assert batching.holds_events
+    batching.flush()
+    assert seen == ["o-0+o-1", "o-c", "o-2"]  # one held event alone goes to its single handler
+    assert [outcome(m) for m in messages] == ["ACK"] * 4
+
+
+def test_the_worker_loop_handles_held_events_once_the_queue_is_idle(runtime, broker, topology):
+    from chassis.worker import _QueueConsumer
+
+    single, calls = runtime.definition.event_handlers()["order.placed"], []
+    events = [order_placed(f"o-{n}") for n in range(5)]
+    for event in events:
+        send(broker, topology, event.to_dict())
+    stop = threading.Event()
+    worker = _QueueConsumer(broker.clone(), runtime, stop)
+    worker.event_consumer.batch_handlers = {"order.placed": recording_batch(single, calls)}
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(inbox_ids(runtime)) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        applied_while_running = sorted(inbox_ids(runtime))  # not held until the worker stops
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+    assert applied_while_running == sorted(event.id for event in events)
+    assert calls and sum(map(len, calls)) >= 2  # the queued events went through the batch handler
+    assert not worker.event_consumer.holds_events and is_empty(broker, topology.queue("payments"))

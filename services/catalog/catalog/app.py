@@ -15,7 +15,7 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="catalog", title="Catalog", version="1.0.0", package="catalog", settings_cls=CatalogSettings,
         metadata=models.Base.metadata, blueprints=api.blueprints, event_handlers=events.handlers_by_type,
-        runtime_settings=CatalogRuntimeSettings, description="Products, offers, stock reservations, moderation, media and CMS pages.")
+        event_batch_handlers=events.batch_handlers_by_type, runtime_settings=CatalogRuntimeSettings, description="Products, offers, stock reservations, moderation, media and CMS pages.")
 
 
 def create_app(settings: CatalogSettings | None = None) -> Flask:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from chassis.events.consumer import EventHandler
+from chassis.events.consumer import BatchHandler, EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
 from catalog import listing, reservations
@@ -20,6 +20,12 @@ from catalog.models.base import utc
 
 def on_order_placed(uow: UnitOfWork, event: CloudEvent) -> None:
     reservations.reserve_order(uow, event.data)
+
+
+def on_orders_placed(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+    """A backlog of placed orders, reserved in one transaction (each decided as alone)."""
+    reservations.reserve_orders(uow, [event.data for event in events],
+                                [event.correlationid or event.id for event in events])
 
 
 def on_order_cancelled(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -88,3 +94,8 @@ def handlers_by_type() -> Mapping[str, EventHandler]:
             "vendor_order.cancelled": on_vendor_order_cancelled, "vendor_order.shipped": on_vendor_order_shipped,
             "return.received": on_return_received, "vendor.suspended": on_vendor_suspended,
             "vendor.reinstated": on_vendor_reinstated}
+
+
+def batch_handlers_by_type() -> Mapping[str, BatchHandler]:
+    """Event types also handled in batches when they queue up (the order saga's busiest step)."""
+    return {"order.placed": on_orders_placed}

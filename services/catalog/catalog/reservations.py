@@ -21,25 +21,28 @@ release's reason code, ``return:<id>`` (restock, which also makes it idempotent)
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Sequence
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from chassis.actors import event_actor
 from chassis.db import serialize
-from catalog import stock
-from catalog.models import Offer, OrderReservation, Reservation, StockMovement, VendorState
+from chassis.uow import Outgoing
+from catalog.locked_stock import LockedOffer, StockChanges
+from catalog.models import OrderReservation, Reservation, StockMovement
 from catalog.models.base import new_id, now
 
 log = logging.getLogger("catalog.reservations")
 
 RESERVED, REJECTED, CANCELLED, RELEASED, SOLD = "reserved", "rejected", "cancelled", "released", "sold"
 DUPLICATE = "duplicate"  # what reserve_order answers for an order it has already decided
+DECISIONS, RESERVATIONS = OrderReservation.__table__, Reservation.__table__
 
 
 @dataclass(frozen=True)
@@ -69,71 +72,85 @@ def reserve_order(uow, order_placed: dict) -> str:
     Returns the outcome: ``reserved``, ``rejected``, or ``duplicate`` when the
     order was already decided (or cancelled) and nothing was done.
     """
-    order_id = order_placed["order_id"]
+    return reserve_orders(uow, [order_placed])[0]
+
+
+def reserve_orders(uow, placed: Sequence[dict], correlation_ids: Sequence[str | None] | None = None) -> list[str]:
+    """``reserve_order`` for several orders in one transaction, in turn; their outcomes in the same order.
+
+    Each order is decided on its own, all or nothing, exactly as alone; only the
+    statements are shared (one claim, one lock of every offer, one write of each
+    kind). ``correlation_ids`` (one per order) go on the events each order causes.
+    """
+    correlations = list(correlation_ids or [None] * len(placed))
     with uow:
         session = uow.session
-        if not _claim(session, order_id):
-            uow.commit()
-            return DUPLICATE
-        lines = order_lines(order_placed)
-        offers, suspended = _offers_to_reserve(session, {line.offer_id for line in lines})
-        refused = _refusals(lines, offers, suspended, order_placed["currency"])
-        if refused:
-            session.execute(update(OrderReservation).where(OrderReservation.order_id == order_id)
-                            .values(outcome=REJECTED))
-            uow.publish("stock.rejected", {"order_id": order_id, "lines": refused}, subject=order_id)
-        else:
-            _take(session, order_id, lines, offers)
-            uow.publish("stock.reserved", {"order_id": order_id, "lines": [_line_data(line) for line in lines]},
-                        subject=order_id)
-            stock.after_stock_change(uow, list(offers.values()), _deltas((line.offer_id, -line.quantity)
-                                                                         for line in lines))
+        claimed = _claim(session, [order["order_id"] for order in placed])
+        lines = {order["order_id"]: order_lines(order) for order in placed if order["order_id"] in claimed}
+        changes = StockChanges(session, {line.offer_id for order_lines_ in lines.values() for line in order_lines_})
+        taken, rejected, outcomes, announced = [], [], [], []
+        for order, correlation_id in zip(placed, correlations):
+            order_id = order["order_id"]
+            if order_id not in claimed:
+                outcomes.append(DUPLICATE)
+                continue
+            claimed.discard(order_id)  # the same order twice in one batch is decided once
+            refused = _refusals(lines[order_id], changes.offers, order["currency"])
+            if refused:
+                rejected.append(order_id)
+                announced.append(Outgoing("stock.rejected", {"order_id": order_id, "lines": refused}, order_id,
+                                          correlation_id))
+            else:
+                taken += _take(changes, order_id, lines[order_id])
+                announced.append(Outgoing("stock.reserved", {"order_id": order_id, "lines": [
+                    _line_data(line) for line in lines[order_id]]}, order_id, correlation_id))
+            outcomes.append(REJECTED if refused else RESERVED)
+        _set_outcome(session, rejected, REJECTED)
+        _insert_reservations(session, taken)
+        uow.publish_all(announced)
+        changes.write(uow)
         uow.commit()
-        return REJECTED if refused else RESERVED
+        return outcomes
 
 
-def _deltas(changes) -> dict[str, int]:
-    """Offer id -> total change of its available quantity."""
-    totals: dict[str, int] = defaultdict(int)
-    for offer_id, delta in changes:
-        totals[offer_id] += delta
-    return totals
+def _claim(session: Session, order_ids: list[str]) -> set[str]:
+    """Record that this transaction decides these orders; returns those no transaction decided before.
 
-
-def _claim(session: Session, order_id: str) -> bool:
-    """Record that this transaction decides the order; False if one already did.
-
-    ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent duplicate waits for the
-    first transaction's commit, then inserts nothing (no error, no retry).
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: a concurrent duplicate waits
+    for the first transaction's commit, then inserts nothing (no error, no retry).
     """
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    claimed = session.execute(dialect_insert(OrderReservation)
-                              .values(order_id=order_id, outcome=RESERVED, created_at=now())
-                              .on_conflict_do_nothing(index_elements=["order_id"])
-                              .returning(OrderReservation.order_id))
-    return claimed.first() is not None
+    connection = session.connection()
+    moment = now()
+    claimed = connection.execute(_claim_statement(connection.dialect.name), [
+        {"order_id": order_id, "outcome": RESERVED, "created_at": moment} for order_id in dict.fromkeys(order_ids)])
+    return {row.order_id for row in claimed}
 
 
-def _offers_to_reserve(session: Session, offer_ids: set[str]) -> tuple[dict[str, Offer], set[str]]:
-    """The offers locked in id order, and which of their vendors are suspended (one statement)."""
-    query = (select(Offer, VendorState.suspended).outerjoin(VendorState, VendorState.vendor_id == Offer.vendor_id)
-             .where(Offer.id.in_(sorted(offer_ids))).order_by(Offer.id).with_for_update(of=Offer)
-             .execution_options(populate_existing=True))
-    rows = session.execute(query).all()
-    return {offer.id: offer for offer, _ in rows}, {offer.vendor_id for offer, suspended in rows if suspended}
+# Statements are built once: SQLAlchemy memoizes a statement's cache key on the object.
+@functools.cache
+def _claim_statement(dialect: str):
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (dialect_insert(DECISIONS).on_conflict_do_nothing(index_elements=["order_id"])
+            .returning(DECISIONS.c.order_id))
 
 
-def _locked_offers(session: Session, offer_ids: Iterable[str]) -> dict[str, Offer]:
-    """The offers, row-locked in id order (one statement) until the transaction ends."""
-    ids = sorted(set(offer_ids))
-    if not ids:
-        return {}
-    query = (select(Offer).where(Offer.id.in_(ids)).order_by(Offer.id).with_for_update()
-             .execution_options(populate_existing=True))
-    return {offer.id: offer for offer in session.scalars(query)}
+@functools.cache
+def _reservations_insert():
+    return insert(RESERVATIONS)
 
 
-def _refusals(lines: list[StockLine], offers: dict[str, Offer], suspended: set[str], currency: str) -> list[dict]:
+def _set_outcome(session: Session, order_ids: list[str], outcome: str) -> None:
+    if order_ids:
+        session.connection().execute(update(DECISIONS).where(DECISIONS.c.order_id.in_(order_ids))
+                                     .values(outcome=outcome))
+
+
+def _insert_reservations(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.connection().execute(_reservations_insert(), rows)
+
+
+def _refusals(lines: list[StockLine], offers: dict[str, LockedOffer], currency: str) -> list[dict]:
     """The lines that cannot be reserved, each with its reason code (empty: all can)."""
     wanted: dict[str, int] = defaultdict(int)
     for line in lines:
@@ -141,7 +158,7 @@ def _refusals(lines: list[StockLine], offers: dict[str, Offer], suspended: set[s
     refused = []
     for line in lines:
         offer = offers.get(line.offer_id)
-        reason = _refusal(line, offer, currency, suspended, wanted[line.offer_id])
+        reason = _refusal(line, offer, currency, wanted[line.offer_id])
         if reason is None:
             continue
         refused_line = {"offer_id": line.offer_id, "vendor_order_id": line.vendor_order_id, "vendor_id": None,
@@ -152,11 +169,11 @@ def _refusals(lines: list[StockLine], offers: dict[str, Offer], suspended: set[s
     return refused
 
 
-def _refusal(line: StockLine, offer: Offer | None, currency: str, suspended: set[str], wanted: int) -> str | None:
+def _refusal(line: StockLine, offer: LockedOffer | None, currency: str, wanted: int) -> str | None:
     # An offer of another vendor than the line says is, for that vendor, no offer at all.
     if offer is None or offer.vendor_id != line.vendor_id:
         return "unknown_offer"
-    if line.vendor_id in suspended:
+    if offer.vendor_suspended:
         return "vendor_suspended"
     if not offer.active:
         return "inactive_offer"
@@ -167,29 +184,19 @@ def _refusal(line: StockLine, offer: Offer | None, currency: str, suspended: set
     return None
 
 
-def _take(session: Session, order_id: str, lines: list[StockLine], offers: dict[str, Offer]) -> None:
+def _take(changes: StockChanges, order_id: str, lines: list[StockLine]) -> list[dict]:
+    """Move the order's units from available to reserved; returns its reservation rows to insert."""
     actor, moment = event_actor(), now()
     for line in lines:
-        offer = offers[line.offer_id]
-        _move(session, offer, "reservation", -line.quantity, line.quantity, actor, order_id,
-              f"vendor_order:{line.vendor_order_id}")
-        session.add(Reservation(id=new_id(), order_id=order_id, vendor_order_id=line.vendor_order_id,
-                                offer_id=offer.id, vendor_id=offer.vendor_id, quantity=line.quantity,
-                                status=RESERVED, created_at=moment, updated_at=moment))
+        changes.move(line.offer_id, "reservation", -line.quantity, line.quantity, reason=f"vendor_order:"
+                     f"{line.vendor_order_id}", actor=actor, order_id=order_id)
+    return [{"id": new_id(), "order_id": order_id, "vendor_order_id": line.vendor_order_id,
+             "offer_id": line.offer_id, "vendor_id": line.vendor_id, "quantity": line.quantity, "status": RESERVED,
+             "created_at": moment, "updated_at": moment} for line in lines]
 
 
-def _move(session: Session, offer: Offer, kind: str, available_delta: int, reserved_delta: int, actor: dict,
-          order_id: str | None, reason: str | None) -> None:
-    """Apply a change to a locked offer and write the movement explaining it."""
-    offer.available += available_delta
-    offer.reserved += reserved_delta
-    offer.version += 1
-    offer.updated_at = now()
-    stock.record(session, offer, kind, available_delta, reserved_delta, reason=reason, actor=actor,
-                 order_id=order_id)
-
-
-def _line_data(line: StockLine | Reservation) -> dict:
+def _line_data(line) -> dict:
+    """A StockLine's or held reservation row's part of an event."""
     return {"offer_id": line.offer_id, "vendor_order_id": line.vendor_order_id, "vendor_id": line.vendor_id,
             "quantity": line.quantity}
 
@@ -204,71 +211,78 @@ def release(uow, order_id: str, *, vendor_order_id: str | None = None, reason: s
     """
     with uow:
         session = uow.session
-        decision = session.get(OrderReservation, order_id, with_for_update=True)
-        if decision is None:
+        if not _lock_decision(session, order_id):
             _remember_cancelled(session, order_id, vendor_order_id)
             uow.commit()
             return []
-        held = _held(session, Reservation.order_id == order_id, vendor_order_id)
+        held = _held(session, RESERVATIONS.c.order_id == order_id, vendor_order_id)
         if not held:
             uow.commit()
             return []
-        offers = _locked_offers(session, {reservation.offer_id for reservation in held})
-        actor = event_actor()
+        changes, actor = StockChanges(session, {reservation.offer_id for reservation in held}), event_actor()
         for reservation in held:
-            _move(session, offers[reservation.offer_id], "release", reservation.quantity, -reservation.quantity,
-                  actor, order_id, reason)
-            _set_status(reservation, RELEASED)
+            changes.move(reservation.offer_id, "release", reservation.quantity, -reservation.quantity,
+                         reason=reason, actor=actor, order_id=order_id)
+        _set_status(session, held, RELEASED)
         if vendor_order_id is None:
-            decision.outcome = RELEASED
+            _set_outcome(session, [order_id], RELEASED)
         lines = [_line_data(reservation) for reservation in held]
         uow.publish("stock.released", {"order_id": order_id, "vendor_order_id": vendor_order_id, "lines": lines,
                                        "reason": reason}, subject=order_id)
-        stock.after_stock_change(uow, list(offers.values()), _deltas((reservation.offer_id, reservation.quantity)
-                                                                     for reservation in held))
+        changes.write(uow)
         uow.commit()
         return lines
 
 
+def _lock_decision(session: Session, order_id: str) -> bool:
+    """Lock the order's decision row (first in the lock order); False if catalog never saw the order."""
+    query = select(DECISIONS.c.order_id).where(DECISIONS.c.order_id == order_id).with_for_update()
+    return session.connection().execute(query).first() is not None
+
+
 def _remember_cancelled(session: Session, order_id: str, vendor_order_id: str | None) -> None:
     if vendor_order_id is None:
-        session.add(OrderReservation(order_id=order_id, outcome=CANCELLED, created_at=now()))
-        session.flush()
+        session.connection().execute(insert(DECISIONS).values(order_id=order_id, outcome=CANCELLED,
+                                                              created_at=now()))
         return
     # A vendor order is refused or cancelled only after its order was reserved and paid;
     # catalog not knowing the order means a replay into an empty database: nothing to give back.
     log.warning("release of vendor order %s of unknown order %s ignored", vendor_order_id, order_id)
 
 
-def _held(session: Session, which, vendor_order_id: str | None) -> list[Reservation]:
-    query = select(Reservation).where(which, Reservation.status == RESERVED)
+def _held(session: Session, which, vendor_order_id: str | None) -> list:
+    """The reservations still holding units (rows: id, offer_id, vendor_order_id, vendor_id, quantity), locked."""
+    query = select(RESERVATIONS.c.id, RESERVATIONS.c.offer_id, RESERVATIONS.c.vendor_order_id,
+                   RESERVATIONS.c.vendor_id, RESERVATIONS.c.quantity).where(which, RESERVATIONS.c.status == RESERVED)
     if vendor_order_id is not None:
-        query = query.where(Reservation.vendor_order_id == vendor_order_id)
-    return list(session.scalars(query.order_by(Reservation.offer_id, Reservation.id).with_for_update()))
+        query = query.where(RESERVATIONS.c.vendor_order_id == vendor_order_id)
+    return list(session.connection().execute(
+        query.order_by(RESERVATIONS.c.offer_id, RESERVATIONS.c.id).with_for_update()))
 
 
-def _set_status(reservation: Reservation, status: str) -> None:
-    reservation.status = status
-    reservation.updated_at = now()
+def _set_status(session: Session, held: list, status: str) -> None:
+    session.connection().execute(update(RESERVATIONS).where(RESERVATIONS.c.id.in_([row.id for row in held]))
+                                 .values(status=status, updated_at=now()))
 
 
 def mark_sold(uow, vendor_order_id: str) -> int:
     """The shipped vendor order's reserved units leave the stock for good; returns the units sold."""
     with uow:
         session = uow.session
-        order_id = session.scalars(select(Reservation.order_id)
-                                   .where(Reservation.vendor_order_id == vendor_order_id).limit(1)).first()
+        order_id = session.connection().execute(select(RESERVATIONS.c.order_id).where(
+            RESERVATIONS.c.vendor_order_id == vendor_order_id).limit(1)).scalar()
         if order_id is None:
             uow.commit()
             return 0
-        session.get(OrderReservation, order_id, with_for_update=True)  # lock order: the order, then offers
-        held = _held(session, Reservation.vendor_order_id == vendor_order_id, None)
-        offers = _locked_offers(session, {reservation.offer_id for reservation in held})
-        actor = event_actor()
+        _lock_decision(session, order_id)  # lock order: the order, then offers
+        held = _held(session, RESERVATIONS.c.vendor_order_id == vendor_order_id, None)
+        changes, actor = StockChanges(session, {reservation.offer_id for reservation in held}), event_actor()
         for reservation in held:
-            _move(session, offers[reservation.offer_id], "sale", 0, -reservation.quantity, actor, order_id,
-                  f"vendor_order:{vendor_order_id}")
-            _set_status(reservation, SOLD)
+            changes.move(reservation.offer_id, "sale", 0, -reservation.quantity, reason=f"vendor_order:"
+                         f"{vendor_order_id}", actor=actor, order_id=order_id)
+        if held:
+            _set_status(session, held, SOLD)
+        changes.write(uow)
         uow.commit()
         return sum(reservation.quantity for reservation in held)
 
@@ -290,13 +304,12 @@ def restock_return(uow, return_received: dict) -> int:
         if done or not wanted:
             uow.commit()
             return 0
-        offers = _locked_offers(session, wanted)
-        actor = event_actor()
+        changes, actor = StockChanges(session, wanted), event_actor()
         for offer_id, quantity in sorted(wanted.items()):
-            if offer_id not in offers:
+            if offer_id not in changes.offers:
                 log.warning("return %s: offer %s no longer exists, not restocked", return_id, offer_id)
                 continue
-            _move(session, offers[offer_id], "restock", quantity, 0, actor, order_id, marker)
-        stock.after_stock_change(uow, list(offers.values()), wanted)
+            changes.move(offer_id, "restock", quantity, 0, reason=marker, actor=actor, order_id=order_id)
+        changes.write(uow)
         uow.commit()
-        return sum(quantity for offer_id, quantity in wanted.items() if offer_id in offers)
+        return sum(quantity for offer_id, quantity in wanted.items() if offer_id in changes.offers)

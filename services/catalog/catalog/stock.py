@@ -59,19 +59,33 @@ def after_stock_change(uow, offers: list[Offer], deltas: Mapping[str, int] | Non
     refresh unless an offer went out of or back into stock, the only stock changes
     a product's summary (in stock, best price) depends on.
     """
-    default = current(uow.session, CatalogRuntimeSettings).low_stock_threshold
+    announce_low_stock(uow, offers)
+    refresh_listings(uow.session, offers, deltas)
+
+
+def announce_low_stock(uow, offers, default_threshold: int | None = None) -> None:
+    """Publish ``stock.low`` for offers now at or below their threshold, once; flags them (in memory)."""
+    default = default_low_stock_threshold(uow.session) if default_threshold is None else default_threshold
     for offer in offers:
         _check_low_stock(uow, offer, default)
+
+
+def default_low_stock_threshold(session: Session) -> int:
+    return current(session, CatalogRuntimeSettings).low_stock_threshold
+
+
+def refresh_listings(session: Session, offers, deltas: Mapping[str, int] | None = None) -> None:
+    """Recompute the summaries of the offers' products (only those out of or back in stock, given ``deltas``)."""
     moved = [offer for offer in offers if deltas is None or _crossed_zero(offer, deltas.get(offer.id, 0))]
     if moved:
-        listing.refresh(uow.session, [offer.product_id for offer in moved])
+        listing.refresh(session, [offer.product_id for offer in moved])
 
 
-def _crossed_zero(offer: Offer, delta: int) -> bool:
+def _crossed_zero(offer, delta: int) -> bool:
     return (offer.available > 0) != (offer.available - delta > 0)
 
 
-def _check_low_stock(uow, offer: Offer, default_threshold: int) -> None:
+def _check_low_stock(uow, offer, default_threshold: int) -> None:
     threshold = offer.low_stock_threshold if offer.low_stock_threshold is not None else default_threshold
     low = offer.available <= threshold
     if low and not offer.low_stock_alerted:

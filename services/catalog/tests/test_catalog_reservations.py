@@ -6,6 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from chassis.tables import outbox
 from catalog import reservations
 from catalog.models import Offer, OrderReservation, Reservation, StockMovement
 
@@ -250,3 +251,79 @@ def test_concurrent_copies_of_one_order_reserve_it_once(stock_world):
     assert (errors, outcomes) == ([], Counter({"reserved": 1, "duplicate": 11}))
     assert stock_world.stock(teapot) == (8, 2)
     assert len(stock_world.outbox("stock.reserved", "stock.rejected")) == 1
+
+
+# --- batches (the worker's backlog of order.placed) ---------------------------------------------------
+
+def test_a_batch_decides_each_order_in_turn_as_if_alone(stock_world):
+    teapot, cups = stock_world.offer("ven-a", 3), stock_world.offer("ven-b", 5, currency="EUR")
+    first = stock_world.order(("vo-1", "ven-a", teapot, 2), ("vo-1b", "ven-b", cups, 1))
+    too_many = stock_world.order(("vo-2", "ven-a", teapot, 2), ("vo-2b", "ven-b", cups, 1))  # 1 teapot left
+    last = stock_world.order(("vo-3", "ven-a", teapot, 1))
+
+    outcomes = reservations.reserve_orders(stock_world.runtime.uow(), [first, too_many, last, first],
+                                           ["corr-1", "corr-2", "corr-3", "corr-1"])
+
+    assert outcomes == ["reserved", "rejected", "reserved", "duplicate"]
+    assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((0, 3), (4, 1))  # nothing of too_many held
+    assert stock_world.reservations(too_many["order_id"]) == []
+    assert [_outcome(stock_world, order["order_id"]) for order in (first, too_many, last)] == [
+        "reserved", "rejected", "reserved"]
+    assert [(kind, data["order_id"]) for kind, data in stock_world.outbox("stock.reserved", "stock.rejected")] == [
+        ("stock.reserved", first["order_id"]), ("stock.rejected", too_many["order_id"]),
+        ("stock.reserved", last["order_id"])]
+    [refused] = stock_world.outbox("stock.rejected")[0][1]["lines"][:1]
+    assert (refused["offer_id"], refused["reason"], refused["available_quantity"]) == (teapot, "insufficient_stock", 1)
+    assert [movement[:5] for movement in _movements(stock_world, teapot)] == [
+        ("reservation", -2, 2, 1, 2), ("reservation", -1, 1, 0, 3)]
+    with stock_world.runtime.uow() as uow:
+        correlations = [envelope["correlationid"] for envelope in uow.session.execute(
+            select(outbox.c.envelope).where(outbox.c.event_type.in_(["stock.reserved", "stock.rejected"]))
+            .order_by(outbox.c.id)).scalars()]
+    assert correlations == ["corr-1", "corr-2", "corr-3"]
+
+
+def test_an_order_decided_by_an_earlier_transaction_is_a_duplicate_in_a_batch(stock_world):
+    teapot = stock_world.offer("ven-a", 10)
+    done, fresh = stock_world.order(("vo-1", "ven-a", teapot, 2)), stock_world.order(("vo-2", "ven-a", teapot, 3))
+    reservations.reserve_order(stock_world.runtime.uow(), done)
+
+    assert reservations.reserve_orders(stock_world.runtime.uow(), [done, fresh]) == ["duplicate", "reserved"]
+    assert stock_world.stock(teapot) == (5, 5)
+
+
+def test_concurrent_batches_never_oversell(stock_world):
+    scarce = stock_world.offer("ven-a", 50)
+    orders = [stock_world.order(("vo-a", "ven-a", scarce, 1 + n % 2)) for n in range(120)]
+    batches = [orders[start:start + 6] for start in range(0, len(orders), 6)]
+    outcomes: Counter = Counter()
+    errors: list[BaseException] = []
+    start, lock = threading.Barrier(len(batches)), threading.Lock()
+
+    def reserve(batch: list[dict]) -> None:
+        try:
+            start.wait()
+            decided = reservations.reserve_orders(stock_world.runtime.uow(), batch)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            with lock:
+                errors.append(error)
+            return
+        with lock:
+            outcomes.update(decided)
+
+    threads = [threading.Thread(target=reserve, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    available, reserved = stock_world.stock(scarce)
+    wanted = {order["order_id"]: order["vendor_orders"][0]["lines"][0]["quantity"] for order in orders}
+    with stock_world.runtime.uow() as uow:
+        held = dict(uow.session.execute(select(Reservation.order_id, func.sum(Reservation.quantity))
+                                        .group_by(Reservation.order_id)).all())
+    assert available >= 0 and available + reserved == 50 and reserved == sum(held.values())
+    assert all(held[order_id] == wanted[order_id] for order_id in held)  # all or nothing per order
+    assert outcomes["reserved"] == len(held) and outcomes["reserved"] + outcomes["rejected"] == len(orders)
+    assert available == 0  # demand (180 units) far exceeds 50, and one-unit orders come till the end

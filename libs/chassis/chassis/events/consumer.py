@@ -7,6 +7,12 @@ again. Handler failures are retried with exponential backoff; what still
 fails, or can never succeed (malformed, unknown, invalid, unhandled), goes to
 ``<service>.dead`` with the reason. Infrastructure failures (database down)
 are not the message's fault: it is requeued, never dead-lettered.
+
+Event types with a *batch handler* are held as they arrive and handled together
+(one transaction, one inbox statement) as soon as the queue has no more at once
+or ``batch_size`` are held: under a backlog the handler's statements are shared
+by the batch. Consecutive events of one type only, so order is kept. If the batch
+fails, its events are handled one by one, with the usual retries.
 """
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ import logging
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from kombu import Message
@@ -31,6 +37,8 @@ from chassis.uow import UnitOfWork
 log = logging.getLogger("chassis.consumer")
 
 EventHandler = Callable[[UnitOfWork, CloudEvent], None]
+# Handles several events of one type in the caller's unit of work; publishes with each one's correlation id.
+BatchHandler = Callable[[UnitOfWork, list[CloudEvent]], None]
 
 
 class PermanentFailure(Exception):
@@ -52,14 +60,76 @@ class EventConsumer:
     retry_base_delay: float = 0.2
     crash_before_ack: str = ""
     sleep: Callable[[float], None] = time.sleep
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    batch_size: int = 10
+    _held: list[tuple[Message, CloudEvent]] = field(default_factory=list, init=False, repr=False)
 
     def on_message(self, message: Message) -> None:
-        """kombu ``on_message`` callback: ack once handled, skipped or dead-lettered."""
+        """kombu ``on_message`` callback: ack once handled, skipped or dead-lettered (or hold it for a batch)."""
         try:
             event = self.parse(message)
         except PermanentFailure as failure:
+            self.flush()
             self._dead_letter(message, failure.reason, failure.detail, attempts=0)
             return
+        if event.type in self.batch_handlers:
+            self._hold(message, event)
+            return
+        self.flush()
+        self._handle_one(message, event)
+
+    @property
+    def holds_events(self) -> bool:
+        return bool(self._held)
+
+    def flush(self) -> None:
+        """Handle the held events: together, or one by one if that fails."""
+        held, self._held = self._held, []
+        if len(held) > 1 and self._apply_held(held):
+            return
+        for message, event in held:
+            self._handle_one(message, event)
+
+    def forget_held(self) -> None:
+        """Drop held events without acking them: their channel is gone and the broker delivers them again."""
+        self._held = []
+
+    def _hold(self, message: Message, event: CloudEvent) -> None:
+        if self._held and self._held[0][1].type != event.type:
+            self.flush()
+        self._held.append((message, event))
+        if len(self._held) >= self.batch_size:
+            self.flush()
+
+    def _apply_held(self, held: list[tuple[Message, CloudEvent]]) -> bool:
+        events = [event for _, event in held]
+        try:
+            with context.bound(request_id=context.new_id()):
+                outcomes = self.apply_batch(events)
+        except Exception as error:  # any failure: the events go one by one, with retries and dead letters
+            log.warning("batch of %d %s failed; handling them one by one", len(events), events[0].type,
+                        extra={"error": repr(error)[:300]})
+            return False
+        for (message, event), outcome in zip(held, outcomes):
+            self._acknowledge(message, event, outcome)
+        return True
+
+    def apply_batch(self, events: list[CloudEvent]) -> list[str]:
+        """Run the batch handler once for the events not handled before; 'handled' or 'duplicate' for each."""
+        with self.new_uow() as uow:
+            new, outcomes = inbox.record_new(uow.session, events), []
+            fresh = []
+            for event in events:
+                outcomes.append("handled" if event.id in new else "duplicate")
+                if event.id in new:
+                    fresh.append(event)
+                    new.discard(event.id)  # the same event twice in one batch is applied once
+            if fresh:
+                self.batch_handlers[events[0].type](uow, fresh)
+            uow.commit()
+        return outcomes
+
+    def _handle_one(self, message: Message, event: CloudEvent) -> None:
         with context.bound(request_id=context.new_id(), correlation_id=event.correlationid or event.id):
             self._handle(message, event)
 
@@ -91,10 +161,7 @@ class EventConsumer:
             except Exception as error:  # the handler's own failure: retry, then dead-letter
                 failure = error
             else:
-                metrics().events_consumed.labels(event.type, outcome).inc()
-                log.info("event %s", outcome, extra={"event_id": event.id, "event_type": event.type})
-                self._maybe_crash(event)
-                message.ack()
+                self._acknowledge(message, event, outcome)
                 return
             metrics().events_failed.labels(event.type).inc()
             log.warning("event handler failed", exc_info=failure,
@@ -111,6 +178,12 @@ class EventConsumer:
             self.handlers[event.type](uow, event)
             uow.commit()
         return "handled"
+
+    def _acknowledge(self, message: Message, event: CloudEvent, outcome: str) -> None:
+        metrics().events_consumed.labels(event.type, outcome).inc()
+        log.info("event %s", outcome, extra={"event_id": event.id, "event_type": event.type})
+        self._maybe_crash(event)
+        message.ack()
 
     def _requeue_later(self, message: Message, event: CloudEvent, error: Exception) -> None:
         log.error("infrastructure failure; requeueing", extra={"event_id": event.id, "error": repr(error)[:300]})
