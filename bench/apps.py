@@ -49,9 +49,9 @@ def chassis_app() -> Flask:
 
 def _ping_blueprints() -> list:
     from flask.views import MethodView
-    from flask_smorest import Blueprint
 
     from chassis.auth.flask import require_auth
+    from chassis.blueprint import Blueprint
 
     blueprint = Blueprint("bench_ping", __name__, url_prefix=PING_PATH)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
-from flask_smorest import Blueprint
 
+from chassis.blueprint import Blueprint
 from gateway.openapi_merge import merge_specs
 from gateway.upstream_specs import HttpSpecFetcher, UpstreamSpecs, spec_urls
 

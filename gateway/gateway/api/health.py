@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import marshmallow as ma
 import urllib3
 from flask import current_app
-from flask_smorest import Blueprint
 
+from chassis.blueprint import Blueprint
 from chassis.errors import problem_response
 from chassis.permissions import operator_read
 

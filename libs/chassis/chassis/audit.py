@@ -5,9 +5,9 @@ from datetime import timezone
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from chassis.blueprint import Blueprint
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import operator_read
 from chassis.tables import audit_log

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis import context
 from chassis.actors import event_actor
+from chassis.blueprint import Blueprint
 from chassis.db import serialize
 from chassis.errors import Problem
 from chassis.events.envelope import utcnow

@@ -7,9 +7,10 @@ import logging
 import marshmallow as ma
 import pytest
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis.app import MAX_BODY_BYTES, build_app
+from chassis.blueprint import Blueprint
 from chassis.errors import PROBLEM_CONTENT_TYPE, TYPE_PREFIX, Problem
 from chassis.logs import JsonFormatter
 from chassis.runtime import ServiceDefinition

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from flask_smorest import Blueprint
 from prometheus_client.parser import text_string_to_metric_families
 
 from chassis.app import build_app
+from chassis.blueprint import Blueprint
 from chassis.errors import PROBLEM_CONTENT_TYPE
 from chassis.metrics import prepare_multiprocess_dir
 from chassis.runtime import ServiceDefinition

@@ -7,10 +7,10 @@ import logging
 import uuid
 
 import pytest
-from flask_smorest import Blueprint
 
 from chassis import context
 from chassis.app import build_app
+from chassis.blueprint import Blueprint
 from chassis.logs import MASK, JsonFormatter
 from chassis.runtime import ServiceDefinition
 from chassis.settings import ServiceSettings

@@ -4,9 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 import pytest
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from chassis.app import build_app
+from chassis.blueprint import Blueprint
 from chassis.errors import PROBLEM_CONTENT_TYPE
 from chassis.runtime import ServiceDefinition
 from chassis.settings import ServiceSettings

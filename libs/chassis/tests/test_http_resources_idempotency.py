@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 from flask import current_app, request
-from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
 from chassis.auth.flask import require_auth
+from chassis.blueprint import Blueprint
 from chassis.events.envelope import utcnow
 from chassis.errors import Problem
 from chassis.idempotency import idempotent

@@ -8,12 +8,12 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Response, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from chassis.actors import event_actor
 from chassis.app import runtime
 from chassis.auth.flask import check_access, current_principal, require_auth
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import ADMIN, OPERATOR

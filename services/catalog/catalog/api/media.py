@@ -12,13 +12,13 @@ import hashlib
 import marshmallow as ma
 from flask import request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlalchemy import select
 
 from chassis.app import runtime
 from chassis.audit import UtcDateTime
 from chassis.auth.flask import require_auth
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.runtime_settings import current as current_settings
 from catalog.api import access

@@ -1,10 +1,10 @@
 """The operators' moderation queue: submitted products and pending edits, approve or reject."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from chassis.app import runtime
+from chassis.blueprint import Blueprint
 from chassis.pagination import close_request_session, request_session
 from chassis.permissions import operator_read, operator_write
 from catalog import products

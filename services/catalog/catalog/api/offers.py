@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from chassis.actors import event_actor
 from chassis.app import runtime
 from chassis.auth.flask import require_auth
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session, request_session
 from catalog import offers

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlalchemy import select
 
 from chassis.app import runtime
 from chassis.audit import UtcDateTime
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import operator_read, operator_write

@@ -5,10 +5,9 @@ operators' decisions in ``moderation``.
 """
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from chassis.app import runtime
 from chassis.auth.flask import require_auth
+from chassis.blueprint import Blueprint
 from catalog import products
 from catalog.api.access import product_for, writer
 from catalog.api.schemas import ProductInputSchema, ProductPatchSchema, ProductSchema

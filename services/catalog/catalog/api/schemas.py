@@ -186,8 +186,9 @@ class SearchQuerySchema(ma.Schema):
 
 
 class ListedProductSchema(ma.Schema):
-    """A search result. Dumped by hand: a 50-product page is the storefront's hottest answer, and
-    marshmallow's per-field machinery cost more than the query (bench/run_catalog_storefront.py)."""
+    """A search result (the documented shape). Dumped by hand with ``dump_rows``: a 50-product page is the
+    storefront's hottest answer, and marshmallow's per-field machinery cost more than the query
+    (bench/run_catalog_storefront.py)."""
 
     id = ma.fields.String()
     title = ma.fields.String()
@@ -201,10 +202,9 @@ class ListedProductSchema(ma.Schema):
     offer_count = ma.fields.Integer()
     approved_at = UtcDateTime(allow_none=True)
 
-    def dump(self, obj, *, many=None):
-        many = self.many if many is None else many
-        rows = [_listed(row) for row in (obj if many else [obj])]
-        return rows if many else rows[0]
+    @staticmethod
+    def dump_rows(rows) -> list[dict]:
+        return [_listed(row) for row in rows]
 
 
 def _listed(row) -> dict:

@@ -12,12 +12,12 @@ from typing import Iterator
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import event, func, select
 
 from chassis.actors import event_actor
 from chassis.app import runtime
 from chassis.auth.flask import caller_vendor_id, current_principal, require_auth
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session, request_session
 from chassis.permissions import ADMIN

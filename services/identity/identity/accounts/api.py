@@ -5,10 +5,10 @@ import logging
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from chassis.app import runtime
 from chassis.auth.flask import current_principal, require_auth
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from identity.accounts import errors, signup, two_factor
 from identity.accounts.schemas import (

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from chassis.app import runtime
+from chassis.blueprint import Blueprint
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import operator_read, operator_write
 from identity.api.problems import as_problems

@@ -1,10 +1,10 @@
 """Operators manage accounts: search, disable/enable, roles, sessions (support may only read)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import String, cast, select
 
 from chassis.app import runtime
+from chassis.blueprint import Blueprint
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import operator_read, operator_write
 from identity import user_admin

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from chassis.app import runtime
 from chassis.auth.flask import require_auth
+from chassis.blueprint import Blueprint
 from identity.api.problems import as_problems
 from identity.api.schemas import ClientSchema, ClientSecretSchema, VendorClientRequestSchema
 from identity.api.vendor_access import check_may_manage, check_may_read_staff

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from chassis.app import runtime
 from chassis.auth.flask import require_auth
+from chassis.blueprint import Blueprint
 from identity.accounts.api import log_mail
 from identity.api.problems import as_problems
 from identity.api.schemas import StaffInvitationSchema, StaffMemberSchema

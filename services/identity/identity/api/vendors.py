@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from chassis.app import runtime
 from chassis.auth.flask import current_principal, require_auth
+from chassis.blueprint import Blueprint
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import operator_write
 from identity.api.problems import as_problems, forbidden

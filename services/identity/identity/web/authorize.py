@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from flask import redirect, render_template, request, session as cookie_session
-from flask_smorest import Blueprint
 
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from identity import domain
 from identity.oauth import store

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from chassis.blueprint import Blueprint
 from identity import signing_keys
 from identity.oauth.context import in_unit_of_work, session
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 
+from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from identity.oauth import store
 from identity.oauth.context import in_unit_of_work, server, session

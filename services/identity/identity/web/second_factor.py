@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 
 from flask import redirect, render_template, request, session
-from flask_smorest import Blueprint
 
 from chassis.app import runtime
+from chassis.blueprint import Blueprint
 from identity.accounts import errors, login as login_use_case, two_factor
 from identity.web.csrf import check_csrf, csrf_token
 from identity.web.login import complete_login, locked_page
