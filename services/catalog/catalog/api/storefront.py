@@ -43,6 +43,8 @@ def blueprint() -> Blueprint:
     bp.teardown_request(close_request_session)
     arguments = SearchPageSchema()
 
+    # The storefront's hottest answer: parsed, paged and serialized by hand, documented by the decorators
+    # (their run-time wrappers cost more than the query; bench/run_catalog_storefront.py).
     @bp.route("", methods=["GET"])
     @Blueprint.documented(bp.arguments(SearchQuerySchema, location="query"),
                           bp.response(200, ListedProductSchema(many=True)), bp.paginate(max_page_size=MAX_PAGE_SIZE))
@@ -50,7 +52,6 @@ def blueprint() -> Blueprint:
         """Products on sale (public): text, category with subcategories, price range, vendor, condition, in stock;
         sorted by relevance, price or newest. `scope=mine` (vendors) and `scope=all` (operators) list any status.
 
-        The storefront's hottest answer, so parsed, paged and serialized by hand (bench/run_catalog_storefront.py);
         `X-Pagination` totals stop at 1 000 ("1 000 or more"), and so do pages."""
         try:
             filters = arguments.load(request.args.to_dict(), unknown=ma.EXCLUDE)
