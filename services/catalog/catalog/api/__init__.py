@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 RESOURCE_MODULES = ("categories", "products", "moderation", "offers", "stock", "storefront", "media", "pages",
-                    "imports")
+                    "imports", "quote")
 
 
 def blueprints() -> list:

@@ -232,3 +232,46 @@ class ProductDetailSchema(ProductSchema):
     best_price_minor = ma.fields.Integer(allow_none=True)
     in_stock = ma.fields.Boolean()
     offers = ma.fields.List(ma.fields.Nested(PublicOfferSchema), metadata={"description": "Best price first"})
+
+
+# --- quotes (orders pricing a cart)
+from catalog.quotes import REASONS  # noqa: E402  (kept with the only schemas that need it)
+
+MAX_QUOTED_OFFERS = 50
+
+
+def _distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("offer ids must be distinct")
+
+
+class QuoteRequestSchema(ma.Schema):
+    offer_ids = ma.fields.List(ma.fields.String(validate=ID), required=True,
+                               validate=[validate.Length(min=1, max=MAX_QUOTED_OFFERS), _distinct],
+                               metadata={"description": "1 to 50 distinct offer ids; answered in this order"})
+
+
+class OfferQuoteSchema(ma.Schema):
+    """A requested offer: whether it can be sold now (else `reason`) and, unless unknown, its current facts."""
+
+    offer_id = ma.fields.String()
+    sellable = ma.fields.Boolean()
+    reason = ma.fields.String(allow_none=True, metadata={
+        "enum": [*REASONS, None],
+        "description": "Why it cannot be sold now (null when sellable); the first that applies, in this order"})
+    vendor_id = ma.fields.String()
+    product_id = ma.fields.String()
+    title = ma.fields.String(metadata={"description": "The product's live title"})
+    category_id = ma.fields.String(allow_none=True)
+    sku = ma.fields.String()
+    price_minor = ma.fields.Integer()
+    shipping_minor = ma.fields.Integer()
+    currency = ma.fields.String()
+    condition = ma.fields.String(metadata={"enum": list(CONDITIONS)})
+    lead_time_days = ma.fields.Integer()
+    available_quantity = ma.fields.Integer()
+
+
+class QuoteSchema(ma.Schema):
+    offers = ma.fields.List(ma.fields.Nested(OfferQuoteSchema), metadata={
+        "description": "One per requested id, in the request's order; the facts are absent for unknown offers"})

@@ -1,0 +1,7 @@
+"""Orders tables (the chassis tables live in ``chassis.tables``)."""
+from orders.models.base import Base
+from orders.models.fulfilment import Return, ReturnLine, Shipment, ShipmentLine
+from orders.models.orders import Order, OrderLine, TimelineEntry, VendorOrder
+
+__all__ = ["Base", "Order", "OrderLine", "Return", "ReturnLine", "Shipment", "ShipmentLine", "TimelineEntry",
+           "VendorOrder"]
