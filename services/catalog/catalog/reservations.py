@@ -15,6 +15,10 @@ tolerates duplicates and events arriving out of order:
   tombstone (outcome ``cancelled``): the late ``order.placed`` then reserves
   nothing and publishes nothing, since orders already holds the order final.
 
+* ``reserve_orders`` decides a batch of placed orders (the worker's backlog) in
+  one transaction: each in turn, all or nothing, against the same locked stock.
+  Rows are read and written with Core statements (``catalog.locked_stock``).
+
 Lock order, everywhere: the order's ``OrderReservation`` row, then offers by id.
 Movements say why in ``reason``: ``vendor_order:<id>`` (reservation, sale), the
 release's reason code, ``return:<id>`` (restock, which also makes it idempotent).
