@@ -29,8 +29,10 @@ migrate: install
 run: export IDENTITY_LOG_MAIL ?= true
 run: migrate
 	$(BIN)/identity seed-demo --if-empty --output $(MARKETPLACE_VAR_DIR)/demo-credentials.json
+	$(BIN)/identity service-clients --if-missing --output $(MARKETPLACE_VAR_DIR)/service-clients.env
 	@$(BIN)/python scripts/check_ports.py
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile 2>&1 || test $$? -eq 130
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -e .env,$(MARKETPLACE_VAR_DIR)/service-clients.env \
+		2>&1 || test $$? -eq 130
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ def main() -> None:
     for command in (create_operator, create_client, rotate_keys):
         group.add_command(command)
     group.add_command(seed_demo)
+    group.add_command(service_clients)
     group()
 
 
@@ -84,3 +85,20 @@ def seed_demo(if_empty: bool, output: str | None) -> None:
     path = Path(output or Path(os.environ.get("MARKETPLACE_VAR_DIR", "var")) / "demo-credentials.json")
     seed.write_credentials(path, _run(seed.seed_demo))
     click.echo(f"demo marketplace seeded; credentials in {path}")
+
+
+@click.command("service-clients", help="Create the OAuth2 clients of services that call others; write an env file.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Env file [default: $MARKETPLACE_VAR_DIR/service-clients.env].")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the env file already exists.")
+def service_clients(output: str | None, if_missing: bool) -> None:
+    import os
+    from pathlib import Path
+
+    from identity import service_clients as clients
+    path = Path(output or Path(os.environ.get("MARKETPLACE_VAR_DIR", "var")) / "service-clients.env")
+    if if_missing and path.exists():
+        click.echo(f"{path} exists: service clients kept")
+        return
+    clients.write_env_file(path, _run(clients.create_service_clients))
+    click.echo(f"service clients created ({', '.join(clients.CALLERS)}); credentials in {path}")

@@ -77,3 +77,22 @@ def test_if_empty_does_nothing_the_second_time(seed, vendors):
     assert (first_code, second_code, path.read_text()) == (0, 0, written)
     assert "skipped" in output
     assert len(vendors.http.get("/api/v1/vendors", headers=vendors.support).json) == len(json.loads(written)["vendors"])
+
+
+# --- service clients (make run hands them to the services as <SERVICE>_CLIENT_ID/SECRET)
+
+def test_service_clients_get_service_tokens_and_are_written_once(world, vendors, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "_uow", world.uow)
+    path = tmp_path / "var" / "service-clients.env"
+    first = CliRunner().invoke(cli.service_clients, ["--if-missing", "--output", str(path)], catch_exceptions=False)
+    written = path.read_text()
+    again = CliRunner().invoke(cli.service_clients, ["--if-missing", "--output", str(path)], catch_exceptions=False)
+
+    assert (first.exit_code, again.exit_code, path.read_text()) == (0, 0, written) and "kept" in again.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    env = dict(line.split("=", 1) for line in written.splitlines())
+    assert set(env) == {"ORDERS_CLIENT_ID", "ORDERS_CLIENT_SECRET"}
+    token = vendors.http.post("/oauth/token", data={"grant_type": "client_credentials"},
+                              headers=basic_auth(env["ORDERS_CLIENT_ID"], env["ORDERS_CLIENT_SECRET"]))
+    assert token.status_code == 200
+    assert set(verifier_of(vendors.world).verify(token.json["access_token"]).roles) == {"service"}
