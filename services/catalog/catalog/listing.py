@@ -17,6 +17,24 @@ from catalog.models import Offer, Product, VendorState
 from catalog.products_workflow import APPROVED
 
 
+INACTIVE_OFFER, PRODUCT_NOT_APPROVED, VENDOR_SUSPENDED = "inactive_offer", "product_not_approved", "vendor_suspended"
+UNSELLABLE_REASONS = (INACTIVE_OFFER, PRODUCT_NOT_APPROVED, VENDOR_SUSPENDED)
+
+
+def unsellable_reason(*, active: bool, product_status: str, vendor_suspended: bool) -> str | None:
+    """Why one offer cannot be sold now, or None: the rule ``_sellable`` writes in SQL, for one row at hand.
+
+    The offer's own state is named first, then its product's, then its vendor's.
+    """
+    if not active:
+        return INACTIVE_OFFER
+    if product_status != APPROVED:
+        return PRODUCT_NOT_APPROVED
+    if vendor_suspended:
+        return VENDOR_SUSPENDED
+    return None
+
+
 def _sellable():
     suspended = select(VendorState.vendor_id).where(VendorState.suspended.is_(True))
     return and_(Offer.product_id == Product.id, Offer.active.is_(True), Offer.vendor_id.not_in(suspended))

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog import stock
-from catalog.models import Offer, StockMovement, VendorState
+from catalog.models import Offer, Product, StockMovement, VendorState
 from catalog.models.base import new_id, now
 
 OFFERS = Offer.__table__
@@ -41,6 +41,7 @@ class LockedOffer:
     low_stock_threshold: int | None
     low_stock_alerted: bool
     version: int
+    product_status: str
     vendor_suspended: bool
 
 
@@ -96,7 +97,8 @@ def _lock(session: Session, offer_ids: Iterable[str]) -> dict[str, LockedOffer]:
 # Statements are built once: SQLAlchemy memoizes a statement's cache key on the object.
 @functools.cache
 def _lock_offers():
-    return (select(*_LOCKED_COLUMNS, VendorState.suspended)
+    return (select(*_LOCKED_COLUMNS, Product.status, VendorState.suspended)
+            .join(Product, Product.id == OFFERS.c.product_id)
             .outerjoin(VendorState, VendorState.vendor_id == OFFERS.c.vendor_id)
             .where(OFFERS.c.id.in_(bindparam("ids", expanding=True))).order_by(OFFERS.c.id)
             .with_for_update(of=OFFERS))

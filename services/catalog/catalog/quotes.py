@@ -12,14 +12,11 @@ from typing import Sequence
 
 from sqlalchemy import Connection, bindparam, select
 
+from catalog.listing import UNSELLABLE_REASONS, unsellable_reason
 from catalog.models import Offer, Product, VendorState
-from catalog.products_workflow import APPROVED
 
 UNKNOWN_OFFER = "unknown_offer"
-INACTIVE_OFFER = "inactive_offer"
-PRODUCT_NOT_APPROVED = "product_not_approved"
-VENDOR_SUSPENDED = "vendor_suspended"
-REASONS = (UNKNOWN_OFFER, INACTIVE_OFFER, PRODUCT_NOT_APPROVED, VENDOR_SUSPENDED)
+REASONS = (UNKNOWN_OFFER, *UNSELLABLE_REASONS)
 
 _FACTS = (Offer.id.label("offer_id"), Offer.vendor_id, Offer.product_id, Product.title, Product.category_id,
           Offer.sku, Offer.price_minor, Offer.shipping_minor, Offer.currency, Offer.condition, Offer.lead_time_days,
@@ -34,18 +31,6 @@ class OfferQuote:
     sellable: bool
     reason: str | None
     facts: dict | None
-
-
-def unsellable_reason(*, active: bool, product_status: str, vendor_suspended: bool) -> str | None:
-    """Why an offer cannot be sold now, or None: the storefront's rule (catalog.listing) — an active offer
-    of an approved product from a vendor that is not suspended. The offer's own state is named first."""
-    if not active:
-        return INACTIVE_OFFER
-    if product_status != APPROVED:
-        return PRODUCT_NOT_APPROVED
-    if vendor_suspended:
-        return VENDOR_SUSPENDED
-    return None
 
 
 def quote_offers(connection: Connection, offer_ids: Sequence[str]) -> list[OfferQuote]:

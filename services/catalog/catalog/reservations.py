@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from chassis.actors import event_actor
 from chassis.db import serialize
 from chassis.uow import Outgoing
+from catalog.listing import unsellable_reason
 from catalog.locked_stock import LockedOffer, StockChanges
 from catalog.models import OrderReservation, Reservation, StockMovement
 from catalog.models.base import new_id, now
@@ -177,10 +178,10 @@ def _refusal(line: StockLine, offer: LockedOffer | None, currency: str, wanted: 
     # An offer of another vendor than the line says is, for that vendor, no offer at all.
     if offer is None or offer.vendor_id != line.vendor_id:
         return "unknown_offer"
-    if offer.vendor_suspended:
-        return "vendor_suspended"
-    if not offer.active:
-        return "inactive_offer"
+    unsellable = unsellable_reason(active=offer.active, product_status=offer.product_status,
+                                   vendor_suspended=offer.vendor_suspended)
+    if unsellable:
+        return unsellable  # archived or suspended since the order was priced
     if offer.currency != currency:
         return "currency_mismatch"
     if offer.available < wanted:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from chassis.tables import outbox
 from catalog import reservations
-from catalog.models import Offer, OrderReservation, Reservation, StockMovement
+from catalog.models import Offer, OrderReservation, Product, Reservation, StockMovement
 
 
 def _movements(world, offer_id: str) -> list[tuple[str, int, int, int, int, str | None]]:
@@ -93,6 +93,21 @@ def test_unknown_inactive_foreign_and_other_currency_offers_are_refused_with_the
         inactive: ("inactive_offer", "ven-a", 10), foreign: ("unknown_offer", None, None),
         dollars: ("currency_mismatch", "ven-a", 10), "no-such-offer": ("unknown_offer", None, None)}
     assert [stock_world.stock(offer) for offer in (inactive, foreign, dollars)] == [(10, 0)] * 3
+
+
+def test_an_offer_whose_product_was_archived_since_pricing_is_refused(stock_world):
+    teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
+    with stock_world.runtime.uow() as uow:
+        uow.session.execute(update(Product).where(Product.id == _product_of(stock_world, teapot))
+                            .values(status="archived"))
+        uow.commit()
+    order = stock_world.order(("vo-a", "ven-a", teapot, 1), ("vo-a", "ven-a", cups, 1))
+
+    assert reservations.reserve_order(stock_world.runtime.uow(), order) == "rejected"
+
+    [(_, rejected)] = stock_world.outbox("stock.rejected")
+    assert [(line["offer_id"], line["reason"]) for line in rejected["lines"]] == [(teapot, "product_not_approved")]
+    assert [stock_world.stock(offer) for offer in (teapot, cups)] == [(10, 0)] * 2
 
 
 def test_the_same_order_is_reserved_once_whatever_the_event(stock_world):

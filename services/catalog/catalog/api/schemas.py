@@ -9,6 +9,7 @@ from marshmallow import validate
 from chassis.audit import UtcDateTime
 from catalog.offers import CONDITIONS
 from catalog.products_workflow import STATUSES
+from catalog.quotes import REASONS
 
 ID = validate.Length(min=1, max=64)
 MINOR = validate.Range(min=0, max=10**12)
@@ -235,8 +236,6 @@ class ProductDetailSchema(ProductSchema):
 
 
 # --- quotes (orders pricing a cart)
-from catalog.quotes import REASONS  # noqa: E402  (kept with the only schemas that need it)
-
 MAX_QUOTED_OFFERS = 50
 
 
