@@ -11,6 +11,10 @@ class OrdersSettings(ServiceSettings):
 
     service_name = "orders"
 
+    # Where catalog answers quotes (ORDERS_CATALOG_URL). Orders calls it with its own OAuth2 client:
+    # the chassis' ORDERS_CLIENT_ID / ORDERS_CLIENT_SECRET / ORDERS_TOKEN_URL (client_credentials, role `service`).
+    catalog_url: str = "http://127.0.0.1:8002"
+
 
 class OrdersRuntimeSettings(BaseModel):
     """Operator-tunable settings (``/api/v1/orders/settings``)."""

@@ -1,0 +1,110 @@
+"""Orders: customers place them and read their own; operators read any."""
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import select
+
+from chassis.actors import event_actor
+from chassis.app import runtime
+from chassis.auth.flask import current_principal, require_auth
+from chassis.auth.principal import CUSTOMER, OPERATOR
+from chassis.blueprint import Blueprint
+from chassis.errors import Problem
+from chassis.idempotency import idempotent
+from chassis.pagination import SelectPage, close_request_session, request_session
+from orders.api.schemas import OrderSchema, OrderSummarySchema, PlaceOrderSchema
+from orders.catalog_client import catalog_client
+from orders.domain.placement import RequestedLine, check_request, raise_for_problems
+from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
+from orders.placement import PlaceOrder, place_order
+
+SECURITY = [{"bearerAuth": []}]
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"},
+                   "description": "Required: a retry with the same key and body answers the first response"}
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("orders_orders", __name__, url_prefix="/api/v1/orders",
+                   description="Orders: a customer's cart priced by catalog, split into one vendor order per vendor.")
+    bp.teardown_request(close_request_session)
+
+    @bp.route("")
+    class Orders(MethodView):
+        @require_auth(roles=(CUSTOMER,))
+        @idempotent()
+        @bp.arguments(PlaceOrderSchema)
+        @bp.response(201, OrderSchema)
+        @bp.alt_response(400, description="No Idempotency-Key header")
+        @bp.alt_response(409, description="A request with this key is still running; retry later")
+        @bp.alt_response(503, description="Catalog cannot price the cart now; nothing stored, retry with the key")
+        @bp.doc(security=SECURITY, parameters=[IDEMPOTENCY_KEY])
+        def post(self, body):
+            """Place an order (customers): priced by catalog now, stored `pending`, `order.placed` emitted.
+
+            Refused with one 422 whose `lines` name every offending request line (unknown or unsellable offer,
+            mixed currencies, quantities, line count) or the order (`expected_total` differs). 503 when catalog
+            cannot price the cart; nothing is stored then."""
+            command = _command(body)
+            merged, problems = check_request(command.lines)
+            raise_for_problems(problems)  # before asking catalog anything
+            quotes = catalog_client().quote([line.offer_id for line in merged])
+            with runtime().uow() as uow:
+                order = place_order(uow, current_principal().subject, command, quotes, actor=event_actor())
+                uow.commit()
+                order_id = order.id
+            return _order_dict(request_session(), request_session().get(Order, order_id)), 201, {
+                "Location": url_for("orders_orders.OrderResource", order_id=order_id)}
+
+        @require_auth(roles=(CUSTOMER, OPERATOR))
+        @bp.response(200, OrderSummarySchema(many=True))
+        @bp.paginate(SelectPage)
+        @bp.doc(security=SECURITY)
+        def get(self):
+            """Orders, newest first: a customer's own; operators see every order."""
+            query = select(Order.__table__).order_by(Order.created_at.desc(), Order.id.desc())
+            principal = current_principal()
+            if not principal.is_operator:
+                query = query.where(Order.customer_id == principal.subject)
+            return query
+
+    @bp.route("/<order_id>")
+    class OrderResource(MethodView):
+        @require_auth(roles=(CUSTOMER, OPERATOR))
+        @bp.response(200, OrderSchema)
+        @bp.doc(security=SECURITY)
+        def get(self, order_id):
+            """An order with its vendor orders, lines, totals and timeline (its customer, operators)."""
+            session = request_session()
+            order = session.get(Order, order_id)
+            principal = current_principal()
+            if order is None or not (principal.is_operator or order.customer_id == principal.subject):
+                raise Problem(404, "not-found", f"order {order_id} not found")
+            return _order_dict(session, order)
+
+    return bp
+
+
+def _command(body: dict) -> PlaceOrder:
+    return PlaceOrder(lines=[RequestedLine(line["offer_id"], line["quantity"]) for line in body["lines"]],
+                      shipping_address=body["shipping_address"], billing_address=body["billing_address"],
+                      expected_total_minor=body["expected_total"])
+
+
+def _columns(row) -> dict:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+def _order_dict(session, order: Order) -> dict:
+    vendor_orders = session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all()
+    first_position = {}
+    for line in lines:
+        first_position.setdefault(line.vendor_order_id, line.position)
+    vendor_orders = sorted(vendor_orders, key=lambda vendor_order: first_position.get(vendor_order.id, 0))
+    timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order.id)
+                               .order_by(TimelineEntry.at, TimelineEntry.id)).all()
+    return {**_columns(order), "timeline": [_columns(entry) for entry in timeline],
+            "vendor_orders": [{**_columns(vendor_order),
+                               "lines": [_columns(line) for line in lines if line.vendor_order_id == vendor_order.id]}
+                              for vendor_order in vendor_orders]}

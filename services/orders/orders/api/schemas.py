@@ -1,0 +1,117 @@
+"""Marshmallow schemas of the orders API: what comes in and what goes out, no business rules.
+
+Line counts and quantities are the domain's to refuse (one 422 naming the lines), so the
+schemas only check shapes here.
+"""
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from marshmallow import validate
+
+from chassis.audit import UtcDateTime
+from orders.countries import is_country
+
+ID = validate.Length(min=1, max=64)
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ]+$")
+
+
+def _phone(value: str) -> None:
+    """Loosely: an optional leading +, digits and spaces, 6 to 20 digits."""
+    digits = sum(character.isdigit() for character in value)
+    if not _PHONE_CHARACTERS.fullmatch(value) or not 6 <= digits <= 20:
+        raise ma.ValidationError("a phone number: an optional +, then 6 to 20 digits, spaces allowed")
+
+
+def _country(value: str) -> None:
+    if not is_country(value):
+        raise ma.ValidationError("an ISO 3166-1 alpha-2 country code in capitals, e.g. FR")
+
+
+def _text(max_length: int, **options) -> ma.fields.String:
+    return ma.fields.String(validate=validate.Length(min=1, max=max_length), **options)
+
+
+class AddressSchema(ma.Schema):
+    name = _text(200, required=True)
+    line1 = _text(200, required=True)
+    line2 = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    postal_code = _text(20, required=True)
+    city = _text(100, required=True)
+    country = ma.fields.String(required=True, validate=_country, metadata={"description": "ISO 3166-1 alpha-2"})
+    phone = ma.fields.String(required=True, validate=_phone, metadata={"example": "+33 6 12 34 56 78"})
+
+
+class RequestedLineSchema(ma.Schema):
+    offer_id = ma.fields.String(required=True, validate=ID)
+    quantity = ma.fields.Integer(required=True, strict=True, metadata={"description": "1 to 99"})
+
+
+class PlaceOrderSchema(ma.Schema):
+    lines = ma.fields.List(ma.fields.Nested(RequestedLineSchema), required=True,
+                           metadata={"description": "1 to 50 lines; lines of one offer are merged (still at most 99)"})
+    shipping_address = ma.fields.Nested(AddressSchema, required=True)
+    billing_address = ma.fields.Nested(AddressSchema, load_default=None, allow_none=True)
+    expected_total = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                       validate=validate.Range(min=0), metadata={
+                                           "description": "The total the customer saw, in minor units; "
+                                                          "the order is refused (422) when catalog's prices differ"})
+
+
+class OrderLineSchema(ma.Schema):
+    id = ma.fields.String()
+    offer_id = ma.fields.String()
+    product_id = ma.fields.String()
+    category_id = ma.fields.String(allow_none=True)
+    vendor_id = ma.fields.String()
+    title = ma.fields.String()
+    unit_price_minor = ma.fields.Integer()
+    shipping_minor = ma.fields.Integer(metadata={"description": "The offer's shipping fee at placement"})
+    quantity = ma.fields.Integer()
+    currency = ma.fields.String()
+    shipped_quantity = ma.fields.Integer()
+    returned_quantity = ma.fields.Integer()
+
+
+class VendorOrderSchema(ma.Schema):
+    id = ma.fields.String()
+    vendor_id = ma.fields.String()
+    status = ma.fields.String()
+    status_reason = ma.fields.String(allow_none=True)
+    currency = ma.fields.String()
+    items_total_minor = ma.fields.Integer()
+    shipping_minor = ma.fields.Integer(metadata={"description": "One fee per vendor order: the highest of its offers'"})
+    total_minor = ma.fields.Integer()
+    refunded_minor = ma.fields.Integer()
+    created_at = UtcDateTime()
+    lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
+
+
+class TimelineEntrySchema(ma.Schema):
+    at = UtcDateTime()
+    vendor_order_id = ma.fields.String(allow_none=True, metadata={"description": "null for the order itself"})
+    actor = ma.fields.Dict()
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    reason = ma.fields.String(allow_none=True)
+
+
+class OrderSummarySchema(ma.Schema):
+    id = ma.fields.String()
+    customer_id = ma.fields.String()
+    status = ma.fields.String()
+    currency = ma.fields.String()
+    items_total_minor = ma.fields.Integer()
+    shipping_minor = ma.fields.Integer()
+    total_minor = ma.fields.Integer()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class OrderSchema(OrderSummarySchema):
+    status_reason = ma.fields.String(allow_none=True)
+    shipping_address = ma.fields.Nested(AddressSchema)
+    billing_address = ma.fields.Nested(AddressSchema, allow_none=True)
+    vendor_orders = ma.fields.List(ma.fields.Nested(VendorOrderSchema))
+    timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))

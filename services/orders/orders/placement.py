@@ -1,0 +1,95 @@
+"""Placing an order: the use case behind ``POST /api/v1/orders``.
+
+The caller asks catalog for quotes first (``orders.catalog_client``), outside any transaction;
+``place_order`` then checks and prices the cart, stores the order, its vendor orders, the line
+snapshots and the first timeline entry, and writes ``order.placed`` to the outbox, all in one commit.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orders.domain.money import PricedLine, order_totals, split_by_vendor, vendor_order_totals
+from orders.domain.placement import OfferQuote, RequestedLine, check_request, price_order, raise_for_problems
+from orders.domain.states import OrderStatus, VendorOrderStatus
+from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
+from orders.models.base import new_id, now
+
+PENDING_ORDER, PENDING_VENDOR_ORDER = OrderStatus.PENDING.value, VendorOrderStatus.PENDING.value
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """The customer's cart and addresses; prices are never part of it."""
+
+    lines: Sequence[RequestedLine]
+    shipping_address: Mapping[str, Any]
+    billing_address: Mapping[str, Any] | None = None
+    expected_total_minor: int | None = None
+
+
+def place_order(uow, customer_id: str, request: PlaceOrder, quotes: Mapping[str, OfferQuote],
+                *, actor: Mapping[str, Any] | None = None) -> Order:
+    """Store a ``pending`` order split into one vendor order per vendor and emit ``order.placed``.
+
+    Refuses with one 422 (:class:`PlacementRefused`) naming every offending request line.
+    Commits nothing: the caller commits ``uow``.
+    """
+    merged, problems = check_request(request.lines)
+    raise_for_problems(problems)
+    lines, problems = price_order(merged, quotes, request.expected_total_minor)
+    raise_for_problems(problems)
+    moment, actor = now(), actor or {"kind": "user", "id": customer_id, "roles": ["customer"]}
+    groups = split_by_vendor(lines)
+    totals = order_totals(vendor_order_totals(group) for group in groups.values())
+    order = Order(id=new_id(), customer_id=customer_id, status=PENDING_ORDER, currency=lines[0].currency,
+                  items_total_minor=totals.items_minor, shipping_minor=totals.shipping_minor,
+                  total_minor=totals.total_minor, shipping_address=dict(request.shipping_address),
+                  billing_address=dict(request.billing_address) if request.billing_address else None,
+                  created_at=moment, updated_at=moment)
+    uow.session.add(order)
+    uow.session.flush()
+    positions = {line.offer_id: position for position, line in enumerate(lines)}  # merged: one line per offer
+    placed = [_vendor_order(uow.session, order, vendor_id, group, positions, moment)
+              for vendor_id, group in groups.items()]
+    uow.session.add(TimelineEntry(order_id=order.id, at=moment, actor=dict(actor), from_status=None,
+                                  to_status=PENDING_ORDER, reason=None))
+    uow.publish("order.placed", _placed_data(order, placed), subject=order.id)
+    return order
+
+
+def _vendor_order(session, order: Order, vendor_id: str, group: list[PricedLine], positions: Mapping[str, int],
+                  moment) -> dict:
+    """Store one vendor order and its lines; return its part of ``order.placed``."""
+    totals = vendor_order_totals(group)
+    vendor_order = VendorOrder(id=new_id(), order_id=order.id, vendor_id=vendor_id, customer_id=order.customer_id,
+                               status=PENDING_VENDOR_ORDER, currency=order.currency,
+                               items_total_minor=totals.items_minor, shipping_minor=totals.shipping_minor,
+                               total_minor=totals.total_minor, refunded_minor=0, status_changed_at=moment,
+                               created_at=moment, updated_at=moment)
+    session.add(vendor_order)
+    session.flush()
+    rows = [OrderLine(id=new_id(), order_id=order.id, vendor_order_id=vendor_order.id,
+                      position=positions[line.offer_id],
+                      offer_id=line.offer_id, product_id=line.product_id, category_id=line.category_id,
+                      vendor_id=line.vendor_id, title=line.title, unit_price_minor=line.unit_price_minor,
+                      shipping_minor=line.shipping_minor, quantity=line.quantity, currency=line.currency,
+                      shipped_quantity=0, returned_quantity=0)
+            for line in group]
+    session.add_all(rows)
+    return {"vendor_order_id": vendor_order.id, "vendor_id": vendor_id, "items_total_minor": totals.items_minor,
+            "shipping_minor": totals.shipping_minor, "total_minor": totals.total_minor,
+            "lines": [_line_data(row) for row in rows]}
+
+
+def _line_data(line: OrderLine) -> dict:
+    return {"line_id": line.id, "offer_id": line.offer_id, "product_id": line.product_id,
+            "category_id": line.category_id, "vendor_id": line.vendor_id, "quantity": line.quantity,
+            "unit_price_minor": line.unit_price_minor, "title": line.title}
+
+
+def _placed_data(order: Order, vendor_orders: list[dict]) -> dict:
+    return {"order_id": order.id, "customer_id": order.customer_id, "currency": order.currency,
+            "total_minor": order.total_minor, "placed_at": order.created_at.isoformat(),
+            "vendor_orders": vendor_orders}

@@ -1,0 +1,109 @@
+"""Fixtures of the placement tests: orders calling a real catalog over HTTP with its own service token.
+
+Catalog is the real app on the test backend, served by werkzeug on a free port; a small token
+endpoint stands in for identity's ``/oauth/token`` and issues client_credentials tokens signed by
+the test issuer, so catalog verifies them exactly as it would identity's.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET = "orders-service", "orders-secret"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args) -> None:
+        pass
+
+
+class ServedApp:
+    """A WSGI app on 127.0.0.1 and a free port, in a thread, until ``close()``."""
+
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TokenEndpoint:
+    """identity's client_credentials grant for one client: a service token for the right secret, else 401."""
+
+    def __init__(self, token_issuer) -> None:
+        expected = "Basic " + base64.b64encode(f"{ORDERS_CLIENT_ID}:{ORDERS_CLIENT_SECRET}".encode()).decode()
+        self.issued = 0
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.headers.get("Authorization") != expected:
+                    return self._answer(401, {"error": "invalid_client"})
+                endpoint.issued += 1
+                token = token_issuer.issue(ORDERS_CLIENT_ID, client_id=ORDERS_CLIENT_ID, roles=["service"])
+                self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 600})
+
+            def _answer(self, status: int, body: dict) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def token_endpoint(token_issuer):
+    endpoint = TokenEndpoint(token_issuer)
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture
+def catalog_app(service_app):
+    from catalog.app import definition
+    return service_app(definition())
+
+
+@pytest.fixture
+def catalog_server(catalog_app):
+    served = ServedApp(catalog_app)
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def orders_app_for(service_app, token_endpoint):
+    """Factory: a migrated orders app asking the catalog at ``catalog_url``, with its own client credentials."""
+    def build(catalog_url: str, **overrides):
+        from orders.app import definition
+        settings = dict(catalog_url=catalog_url, token_url=token_endpoint.url, client_id=ORDERS_CLIENT_ID,
+                        client_secret=ORDERS_CLIENT_SECRET, http_read_timeout=5.0)
+        return service_app(definition(), **{**settings, **overrides})
+    return build
+
+
+@pytest.fixture
+def orders_app(orders_app_for, catalog_server):
+    return orders_app_for(catalog_server.url)
