@@ -257,9 +257,9 @@ PROFILE_BUCKETS = (
     ("  waiting for PostgreSQL (psycopg wait)", "psycopg/connection.py", "wait"),
     ("  pool checkout incl. pre-ping", "sqlalchemy/pool/base.py", "_checkout"),
     ("  runtime settings read (currency)", "chassis/runtime_settings.py", "current"),
-    ("  capped count (StorefrontPage.item_count)", "catalog/api/storefront.py", "item_count"),
-    ("marshmallow dump (items + X-Pagination)", "marshmallow/schema.py", "dump"),
-    ("query string parse (webargs)", "webargs/core.py", "parse"),
+    ("  capped count (storefront _total)", "catalog/api/storefront.py", "_total"),
+    ("listed rows dump (ListedProductSchema.dump_rows)", "catalog/api/schemas.py", "dump_rows"),
+    ("query string parse (marshmallow load)", "marshmallow/schema.py", "load"),
 )
 
 
