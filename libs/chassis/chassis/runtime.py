@@ -28,6 +28,24 @@ def _no_blueprints() -> list[Any]:
     return []
 
 
+def _no_jobs() -> list["PeriodicJob"]:
+    return []
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A service's timer: the worker calls ``run(runtime)`` every ``every_seconds`` (first at start).
+
+    Every worker process runs it, so a job must be safe side by side with itself (lock or skip
+    the rows it changes) and do a bounded amount of work per run. A run that raises is logged;
+    the job runs again at its next turn.
+    """
+
+    name: str
+    every_seconds: float
+    run: Callable[["Runtime"], None]
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     """Everything the chassis needs to know about a service, given by its ``app.py``.
@@ -47,6 +65,8 @@ class ServiceDefinition:
     # Optional: event types also handled in batches (each must have a single-event handler too).
     event_batch_handlers: Callable[[], Mapping[str, "BatchHandler"]] = _no_handlers
     runtime_settings: type["BaseModel"] | None = None
+    # Optional: timers run by the worker (deadlines, timeouts), see ``PeriodicJob``.
+    periodic_jobs: Callable[[], list[PeriodicJob]] = _no_jobs
     description: str = ""
     uses_database: bool = True
     uses_broker: bool = True

@@ -1,8 +1,9 @@
 """The worker process of a service: relays its outbox and consumes its queue.
 
 Two threads, each with its own broker connection: the relay (outbox to
-broker, plus the sweeper) and the consumer (queue to handlers). SIGTERM or
-SIGINT stops both after the message in hand is finished.
+broker, plus the sweeper and the service's periodic jobs) and the consumer
+(queue to handlers). SIGTERM or SIGINT stops both after the message in hand
+is finished.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 import socket
 import threading
 import time
+from typing import Callable
 
 from kombu import Connection, Consumer
 from kombu.mixins import ConsumerMixin
@@ -20,7 +22,7 @@ from chassis.events.consumer import EventConsumer
 from chassis.events.deadletter import DeadLetterPublisher
 from chassis.events.relay import OutboxRelay
 from chassis.idempotency import purge_expired
-from chassis.runtime import Runtime
+from chassis.runtime import PeriodicJob, Runtime
 
 log = logging.getLogger("chassis.worker")
 SWEEP_EVERY_SECONDS = 30.0
@@ -83,6 +85,29 @@ class _QueueConsumer(ConsumerMixin):
                              prefetch_count=PREFETCH)]
 
 
+class PeriodicJobs:
+    """Runs each of a service's periodic jobs when its turn comes (``clock``: seconds, monotonic)."""
+
+    def __init__(self, runtime: Runtime, jobs: list[PeriodicJob], clock: Callable[[], float] = time.monotonic) -> None:
+        self.runtime, self.jobs, self.clock = runtime, list(jobs), clock
+        self._next_run = {job.name: float("-inf") for job in self.jobs}
+
+    def run_due(self) -> list[str]:
+        """Run the jobs whose turn has come; their names. A failing job does not stop the others."""
+        ran = []
+        for job in self.jobs:
+            moment = self.clock()
+            if moment < self._next_run[job.name]:
+                continue
+            self._next_run[job.name] = moment + job.every_seconds
+            try:
+                job.run(self.runtime)
+            except Exception:
+                log.exception("periodic job failed", extra={"job": job.name})
+            ran.append(job.name)
+        return ran
+
+
 def run_relay(runtime: Runtime, stop: threading.Event) -> None:
     """Relay loop: publish pending outbox rows until ``stop`` is set."""
     settings = runtime.settings
@@ -91,9 +116,11 @@ def run_relay(runtime: Runtime, stop: threading.Event) -> None:
                             batch_size=settings.outbox_batch_size, claim_timeout=settings.outbox_claim_timeout_seconds,
                             retention_hours=settings.outbox_retention_hours)
         next_sweep = next_backlog = 0.0
+        jobs = PeriodicJobs(runtime, runtime.definition.periodic_jobs())
         while not stop.is_set():
             now = time.monotonic()
             try:
+                jobs.run_due()
                 if now >= next_sweep:
                     relay.sweep()
                     purge_expired(runtime.database.sessions)

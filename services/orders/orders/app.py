@@ -4,10 +4,13 @@ from __future__ import annotations
 from flask import Flask
 
 from chassis.app import build_app
-from chassis.runtime import ServiceDefinition
+from chassis.runtime import PeriodicJob, Runtime, ServiceDefinition
 from orders.settings import OrdersRuntimeSettings, OrdersSettings
 
 PORT = 8003
+# How often the worker looks for what is due: a deadline is enforced at most this late.
+UNPAID_SWEEP_SECONDS = 60.0
+DEADLINE_SWEEP_SECONDS = 300.0
 
 
 def definition() -> ServiceDefinition:
@@ -15,7 +18,33 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="orders", title="Orders", version="1.0.0", package="orders", settings_cls=OrdersSettings,
         metadata=models.Base.metadata, blueprints=api.blueprints, event_handlers=events.handlers_by_type,
-        runtime_settings=OrdersRuntimeSettings, description="Order placement, vendor orders, the order saga, fulfilment and returns.")
+        runtime_settings=OrdersRuntimeSettings, periodic_jobs=periodic_jobs,
+        description="Order placement, vendor orders, the order saga, fulfilment and returns.")
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """The worker's timers."""
+    return [PeriodicJob("cancel_unpaid_orders", UNPAID_SWEEP_SECONDS, _cancel_unpaid_orders),
+            PeriodicJob("refuse_overdue_vendor_orders", DEADLINE_SWEEP_SECONDS, _refuse_overdue),
+            PeriodicJob("complete_delivered_vendor_orders", DEADLINE_SWEEP_SECONDS, _complete_delivered)]
+
+
+def _cancel_unpaid_orders(runtime: Runtime) -> None:
+    from orders.models.base import now
+    from orders.saga import cancel_unpaid
+    cancel_unpaid(runtime.uow(), now())
+
+
+def _refuse_overdue(runtime: Runtime) -> None:
+    from orders.fulfilment import refuse_overdue
+    from orders.models.base import now
+    refuse_overdue(runtime.uow(), now())
+
+
+def _complete_delivered(runtime: Runtime) -> None:
+    from orders.fulfilment import complete_delivered
+    from orders.models.base import now
+    complete_delivered(runtime.uow(), now())
 
 
 def create_app(settings: OrdersSettings | None = None) -> Flask:

@@ -1,11 +1,57 @@
-"""Events orders consumes (each handler translates an event into a command)."""
+"""Events orders consumes (each handler translates an event into a command).
+
+Catalog's answer moves a pending order on (reserved → awaiting payment, rejected → rejected);
+payments' answer moves an unpaid one (authorized → processing, failed → cancelled), records
+captures and cancels a vendor order whose capture failed. Every step tolerates duplicates and
+events out of order (see ``orders.saga``).
+
+Not handled yet (so not listed, and dead-lettered as unhandled if delivered):
+``payment.refunded``, ``refund.failed``.
+"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Mapping
 
+from chassis.actors import event_actor
 from chassis.events.consumer import EventHandler
+from chassis.events.envelope import CloudEvent
+from chassis.uow import UnitOfWork
+from orders import saga
+
+
+def on_stock_reserved(uow: UnitOfWork, event: CloudEvent) -> None:
+    saga.stock_reserved(uow, event.data["order_id"], event_actor())
+
+
+def on_stock_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
+    saga.stock_rejected(uow, event.data["order_id"], event.data["lines"], event_actor())
+
+
+def on_payment_authorized(uow: UnitOfWork, event: CloudEvent) -> None:
+    saga.payment_authorized(uow, event.data["order_id"], event.data["payment_id"], _event_time(event), event_actor())
+
+
+def on_payment_failed(uow: UnitOfWork, event: CloudEvent) -> None:
+    saga.payment_failed(uow, event.data["order_id"], event.data["reason_code"], event_actor())
+
+
+def on_payment_captured(uow: UnitOfWork, event: CloudEvent) -> None:
+    saga.payment_captured(uow, event.data["vendor_order_id"], _event_time(event))
+
+
+def on_payment_capture_failed(uow: UnitOfWork, event: CloudEvent) -> None:
+    saga.capture_failed(uow, event.data["order_id"], event.data["vendor_order_id"], event.data["reason_code"],
+                        event_actor())
+
+
+def _event_time(event: CloudEvent) -> datetime:
+    moment = event.occurred_at
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def handlers_by_type() -> Mapping[str, EventHandler]:
-    """Event type -> handler; must match ``contracts.subscriptions`` for orders."""
-    return {}
+    """Event type -> handler; a subset of ``contracts.subscriptions`` for orders."""
+    return {"stock.reserved": on_stock_reserved, "stock.rejected": on_stock_rejected,
+            "payment.authorized": on_payment_authorized, "payment.failed": on_payment_failed,
+            "payment.captured": on_payment_captured, "payment.capture_failed": on_payment_capture_failed}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from chassis.actors import event_actor
@@ -13,13 +14,16 @@ from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
+from chassis.permissions import ADMIN
 from orders.api.schemas import OrderSchema, OrderSummarySchema, PlaceOrderSchema
 from orders.catalog_client import catalog_client
 from orders.domain.placement import RequestedLine, check_request, raise_for_problems
 from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
 from orders.placement import PlaceOrder, place_order
+from orders.saga import cancel_order
 
 SECURITY = [{"bearerAuth": []}]
+CUSTOMER_CANCEL, OPERATOR_CANCEL = "cancelled_by_customer", "cancelled_by_operator"
 IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"},
                    "description": "Required: a retry with the same key and body answers the first response"}
 
@@ -82,7 +86,35 @@ def blueprint() -> Blueprint:
                 raise Problem(404, "not-found", f"order {order_id} not found")
             return _order_dict(session, order)
 
+    @bp.route("/<order_id>/cancel")
+    class OrderCancellation(MethodView):
+        @require_auth(roles=(CUSTOMER, OPERATOR))
+        @bp.arguments(CancelOrderSchema)
+        @bp.response(200, OrderSchema)
+        @bp.alt_response(409, description="The order is not awaiting payment")
+        @bp.doc(security=SECURITY)
+        def post(self, body, order_id):
+            """Cancel an unpaid order (its customer, admin operators): `cancelled`, `order.cancelled` emitted.
+
+            Only an order `awaiting_payment`; a paid order is cancelled vendor order by vendor order."""
+            principal = current_principal()
+            if principal.is_operator and ADMIN not in principal.roles:
+                raise Problem(403, "forbidden", "only admin operators cancel orders")
+            with runtime().uow() as uow:
+                order = uow.session.get(Order, order_id, with_for_update=True)
+                if order is None or not (principal.is_operator or order.customer_id == principal.subject):
+                    raise Problem(404, "not-found", f"order {order_id} not found")
+                default_reason = OPERATOR_CANCEL if principal.is_operator else CUSTOMER_CANCEL
+                cancel_order(uow, order, event_actor(), body.get("reason") or default_reason)
+                uow.commit()
+            return _order_dict(request_session(), request_session().get(Order, order_id))
+
     return bp
+
+
+class CancelOrderSchema(Schema):
+    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=1000),
+                           metadata={"description": "Why; defaults to cancelled_by_customer / cancelled_by_operator"})
 
 
 def _command(body: dict) -> PlaceOrder:

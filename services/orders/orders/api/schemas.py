@@ -12,6 +12,7 @@ from marshmallow import validate
 
 from chassis.audit import UtcDateTime
 from orders.countries import is_country
+from orders.domain.states import VendorOrderStatus
 
 ID = validate.Length(min=1, max=64)
 _PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ]+$")
@@ -115,3 +116,80 @@ class OrderSchema(OrderSummarySchema):
     billing_address = ma.fields.Nested(AddressSchema, allow_none=True)
     vendor_orders = ma.fields.List(ma.fields.Nested(VendorOrderSchema))
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
+
+
+# --- vendor orders (fulfilment)
+
+
+class VendorOrderQuerySchema(ma.Schema):
+    status = ma.fields.String(validate=validate.OneOf([status.value for status in VendorOrderStatus]))
+    created_from = ma.fields.Date(metadata={"description": "Created on or after this day (UTC)"})
+    created_to = ma.fields.Date(metadata={"description": "Created on or before this day (UTC)"})
+
+    @ma.validates_schema
+    def _range(self, data, **kwargs) -> None:
+        if "created_from" in data and "created_to" in data and data["created_from"] > data["created_to"]:
+            raise ma.ValidationError("created_from is after created_to", "created_to")
+
+
+class VendorOrderSummarySchema(ma.Schema):
+    id = ma.fields.String()
+    order_id = ma.fields.String()
+    vendor_id = ma.fields.String()
+    customer_id = ma.fields.String()
+    status = ma.fields.String()
+    status_reason = ma.fields.String(allow_none=True)
+    currency = ma.fields.String()
+    items_total_minor = ma.fields.Integer()
+    shipping_minor = ma.fields.Integer()
+    total_minor = ma.fields.Integer()
+    refunded_minor = ma.fields.Integer()
+    status_changed_at = UtcDateTime()
+    captured_at = UtcDateTime(allow_none=True)
+    delivered_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class ShipmentLineSchema(ma.Schema):
+    line_id = ma.fields.String(required=True, validate=ID)
+    quantity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+
+class ShipmentSchema(ma.Schema):
+    id = ma.fields.String()
+    carrier = ma.fields.String()
+    tracking_number = ma.fields.String()
+    tracking_url = ma.fields.String(allow_none=True)
+    actor = ma.fields.Dict()
+    shipped_at = UtcDateTime()
+    lines = ma.fields.List(ma.fields.Nested(ShipmentLineSchema))
+
+
+class VendorOrderDetailSchema(VendorOrderSummarySchema):
+    shipping_address = ma.fields.Nested(AddressSchema, metadata={"description": "Where the vendor ships"})
+    lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
+    shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
+    timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
+
+
+class RefusalSchema(ma.Schema):
+    reason = _text(1000, required=True)
+
+
+class CancellationSchema(ma.Schema):
+    reason = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=1000),
+                              metadata={"description": "Required from operators"})
+
+
+class ShipmentInputSchema(ma.Schema):
+    carrier = _text(100, required=True)
+    tracking_number = _text(100, required=True)
+    tracking_url = ma.fields.Url(load_default=None, schemes={"http", "https"}, validate=validate.Length(max=2000))
+    lines = ma.fields.List(ma.fields.Nested(ShipmentLineSchema), required=True, validate=validate.Length(min=1, max=50),
+                           metadata={"description": "Units shipped now per line; at most what remains to ship"})
+
+    @ma.validates("lines")
+    def _distinct(self, lines, **kwargs) -> None:
+        if len({line["line_id"] for line in lines}) != len(lines):
+            raise ma.ValidationError("each line at most once")
