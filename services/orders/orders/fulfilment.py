@@ -122,7 +122,7 @@ def cancel(uow, vendor_order_id: str, caller: Caller, reason: str | None) -> Ven
     uow.publish("vendor_order.cancelled", {**_facts(vendor_order, caller.actor), "reason": reason},
                 subject=vendor_order.order_id)
     if vendor_order.captured_at is not None:
-        _request_refund(uow, vendor_order, reason)
+        request_refund(uow, vendor_order, reason)
     settle_order_if_final(uow, _order_of(uow.session, vendor_order))
     return vendor_order
 
@@ -212,17 +212,21 @@ def _refuse(uow, vendor_order: VendorOrder, actor: Mapping[str, Any], reason: st
     settle_order_if_final(uow, _order_of(uow.session, vendor_order))
 
 
-def _request_refund(uow, vendor_order: VendorOrder, reason: str) -> None:
-    """Ask payments to refund what was captured and not refunded yet (returned units were already)."""
-    amount = vendor_order.total_minor - vendor_order.refunded_minor
-    if amount <= 0:
+def request_refund(uow, vendor_order: VendorOrder, reason: str, *, amount_minor: int | None = None,
+                   lines: list[dict] | None = None, return_id: str | None = None) -> None:
+    """Ask payments to refund a vendor order: a return's ``amount_minor`` and ``lines`` (``return_id``), or by
+    default what was captured and not refunded yet (a cancellation; returned units were already)."""
+    if amount_minor is None:
+        amount_minor = vendor_order.total_minor - vendor_order.refunded_minor
+        lines = [{"line_id": line.id, "offer_id": line.offer_id, "quantity": line.quantity - line.returned_quantity}
+                 for line in _lines(uow.session, vendor_order.id) if line.quantity > line.returned_quantity]
+    if amount_minor <= 0:
         return
-    lines = [{"line_id": line.id, "offer_id": line.offer_id, "quantity": line.quantity - line.returned_quantity}
-             for line in _lines(uow.session, vendor_order.id) if line.quantity > line.returned_quantity]
     uow.publish("refund.requested", {
-        "refund_request_id": new_id(), "cause": "cancellation", "return_id": None, "order_id": vendor_order.order_id,
-        "vendor_order_id": vendor_order.id, "vendor_id": vendor_order.vendor_id, "amount_minor": amount,
-        "currency": vendor_order.currency, "reason": reason, "lines": lines}, subject=vendor_order.order_id)
+        "refund_request_id": new_id(), "cause": "return" if return_id else "cancellation", "return_id": return_id,
+        "order_id": vendor_order.order_id, "vendor_order_id": vendor_order.id, "vendor_id": vendor_order.vendor_id,
+        "amount_minor": amount_minor, "currency": vendor_order.currency, "reason": reason, "lines": lines},
+        subject=vendor_order.order_id)
 
 
 def _check_quantities(lines: list[OrderLine], requested: Mapping[str, int]) -> None:

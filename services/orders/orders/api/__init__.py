@@ -1,7 +1,7 @@
 """Orders HTTP resources: one module per resource, registered here."""
 from __future__ import annotations
 
-RESOURCE_MODULES = ("orders", "vendor_orders")
+RESOURCE_MODULES = ("orders", "vendor_orders", "returns")
 
 
 def blueprints() -> list:

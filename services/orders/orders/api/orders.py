@@ -1,9 +1,13 @@
-"""Orders: customers place them and read their own; operators read any."""
+"""Orders: customers place them and read their own; operators read any, filter them and force-cancel.
+
+Tenancy of the list: a customer's filters apply within their own orders, so they only narrow it
+(``customer_id`` of someone else answers an empty page, ``vendor_id`` their orders with that vendor).
+"""
 from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from chassis.actors import event_actor
@@ -14,11 +18,14 @@ from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
-from chassis.permissions import ADMIN
+from chassis.permissions import ADMIN, operator_write
+from orders.api.filters import CreationDaysSchema, created_within, total_within
 from orders.api.schemas import OrderSchema, OrderSummarySchema, PlaceOrderSchema
 from orders.catalog_client import catalog_client
 from orders.domain.placement import RequestedLine, check_request, raise_for_problems
+from orders.domain.states import OrderStatus
 from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
+from orders.operator_actions import force_cancel
 from orders.placement import PlaceOrder, place_order
 from orders.saga import cancel_order
 
@@ -61,13 +68,14 @@ def blueprint() -> Blueprint:
                 "Location": url_for("orders_orders.OrderResource", order_id=order_id)}
 
         @require_auth(roles=(CUSTOMER, OPERATOR))
+        @bp.arguments(OrderQuerySchema, location="query")
         @bp.response(200, OrderSummarySchema(many=True))
         @bp.paginate(SelectPage)
         @bp.doc(security=SECURITY)
-        def get(self):
-            """Orders, newest first: a customer's own; operators see every order."""
-            query = select(Order.__table__).order_by(Order.created_at.desc(), Order.id.desc())
+        def get(self, filters):
+            """Orders, newest first: a customer's own; operators see every order. Filters narrow, never widen."""
             principal = current_principal()
+            query = _matching(filters)
             if not principal.is_operator:
                 query = query.where(Order.customer_id == principal.subject)
             return query
@@ -109,12 +117,59 @@ def blueprint() -> Blueprint:
                 uow.commit()
             return _order_dict(request_session(), request_session().get(Order, order_id))
 
+    @bp.route("/<order_id>/force-cancel")
+    class OrderForceCancellation(MethodView):
+        @operator_write()
+        @bp.arguments(ForceCancelSchema)
+        @bp.response(200, OrderSchema)
+        @bp.alt_response(409, description="Pending (stock reservation in flight), final, or a vendor order delivered")
+        @bp.doc(security=SECURITY)
+        def post(self, body, order_id):
+            """Force-cancel any order not yet final (admin operators, with a reason).
+
+            Unpaid: cancelled as a customer would. Paid: each open vendor order is cancelled (a refund is
+            requested for a captured part, a void otherwise, the stock released), then the order settles."""
+            force_cancel(runtime().uow(), order_id, event_actor(), body["reason"])
+            return _order_dict(request_session(), request_session().get(Order, order_id))
+
     return bp
+
+
+class OrderQuerySchema(CreationDaysSchema):
+    status = fields.String(validate=validate.OneOf([status.value for status in OrderStatus]))
+    vendor_id = fields.String(validate=validate.Length(min=1, max=64),
+                              metadata={"description": "Orders with a vendor order of this vendor"})
+    customer_id = fields.String(validate=validate.Length(min=1, max=64))
+    min_total = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Minor units, inclusive"})
+    max_total = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Minor units, inclusive"})
+
+    @validates_schema
+    def _totals_in_order(self, data, **kwargs) -> None:
+        if "min_total" in data and "max_total" in data and data["min_total"] > data["max_total"]:
+            raise ValidationError("min_total is above max_total", "max_total")
+
+
+class ForceCancelSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class CancelOrderSchema(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(min=1, max=1000),
                            metadata={"description": "Why; defaults to cancelled_by_customer / cancelled_by_operator"})
+
+
+def _matching(filters: dict):
+    """One select of order columns, newest first, narrowed by the filters (a vendor's: one subquery)."""
+    query = select(Order.__table__).order_by(Order.created_at.desc(), Order.id.desc())
+    if "status" in filters:
+        query = query.where(Order.status == filters["status"])
+    if "customer_id" in filters:
+        query = query.where(Order.customer_id == filters["customer_id"])
+    if "vendor_id" in filters:
+        query = query.where(Order.id.in_(select(VendorOrder.order_id)
+                                         .where(VendorOrder.vendor_id == filters["vendor_id"])))
+    query = total_within(query, Order.total_minor, filters)
+    return created_within(query, Order.created_at, filters)
 
 
 def _command(body: dict) -> PlaceOrder:

@@ -12,7 +12,7 @@ from marshmallow import validate
 
 from chassis.audit import UtcDateTime
 from orders.countries import is_country
-from orders.domain.states import VendorOrderStatus
+from orders.domain.states import ReturnReason, ReturnStatus, VendorOrderStatus
 
 ID = validate.Length(min=1, max=64)
 _PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ]+$")
@@ -193,3 +193,87 @@ class ShipmentInputSchema(ma.Schema):
     def _distinct(self, lines, **kwargs) -> None:
         if len({line["line_id"] for line in lines}) != len(lines):
             raise ma.ValidationError("each line at most once")
+
+
+# --- returns (RMA)
+
+
+
+class ReturnRequestLineSchema(ma.Schema):
+    line_id = ma.fields.String(required=True, validate=ID)
+    quantity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+
+def _distinct_lines(lines: list[dict]) -> None:
+    if len({line["line_id"] for line in lines}) != len(lines):
+        raise ma.ValidationError("each line at most once")
+
+
+class ReturnRequestSchema(ma.Schema):
+    vendor_order_id = ma.fields.String(required=True, validate=ID)
+    reason_code = ma.fields.String(required=True, validate=validate.OneOf([reason.value for reason in ReturnReason]))
+    comment = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    lines = ma.fields.List(ma.fields.Nested(ReturnRequestLineSchema), required=True,
+                           validate=[validate.Length(min=1, max=50), _distinct_lines],
+                           metadata={"description": "Units to return per line: at most shipped − returned − "
+                                                    "already in an open return"})
+
+
+class ReturnApprovalSchema(ma.Schema):
+    return_address = ma.fields.Nested(AddressSchema, required=True)
+    rma_number = _text(64, required=True)
+
+
+class ReturnShipmentSchema(ma.Schema):
+    carrier = _text(100, required=True)
+    tracking_number = _text(100, required=True)
+    tracking_url = ma.fields.Url(load_default=None, schemes={"http", "https"}, validate=validate.Length(max=2000))
+
+
+class ReturnReceiptLineSchema(ma.Schema):
+    line_id = ma.fields.String(required=True, validate=ID)
+    restock = ma.fields.Boolean(required=True, metadata={"description": "Put these units back on sale"})
+
+
+class ReturnReceiptSchema(ma.Schema):
+    lines = ma.fields.List(ma.fields.Nested(ReturnReceiptLineSchema), required=True,
+                           validate=[validate.Length(min=1, max=50), _distinct_lines],
+                           metadata={"description": "Every line of the return, once"})
+
+
+class ReturnQuerySchema(ma.Schema):
+    status = ma.fields.String(validate=validate.OneOf([status.value for status in ReturnStatus]))
+
+
+class ReturnSummarySchema(ma.Schema):
+    id = ma.fields.String()
+    order_id = ma.fields.String()
+    vendor_order_id = ma.fields.String()
+    vendor_id = ma.fields.String()
+    customer_id = ma.fields.String()
+    status = ma.fields.String()
+    reason_code = ma.fields.String()
+    refund_minor = ma.fields.Integer(allow_none=True, metadata={"description": "Set on receipt"})
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class ReturnLineSchema(ma.Schema):
+    line_id = ma.fields.String()
+    offer_id = ma.fields.String()
+    title = ma.fields.String()
+    unit_price_minor = ma.fields.Integer()
+    quantity = ma.fields.Integer()
+    restock = ma.fields.Boolean(allow_none=True, metadata={"description": "The vendor's choice on receipt"})
+
+
+class ReturnSchema(ReturnSummarySchema):
+    comment = ma.fields.String(allow_none=True)
+    rma_number = ma.fields.String(allow_none=True)
+    return_address = ma.fields.Nested(AddressSchema, allow_none=True)
+    refusal_reason = ma.fields.String(allow_none=True)
+    carrier = ma.fields.String(allow_none=True)
+    tracking_number = ma.fields.String(allow_none=True)
+    tracking_url = ma.fields.String(allow_none=True)
+    received_at = UtcDateTime(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(ReturnLineSchema))

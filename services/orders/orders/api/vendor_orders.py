@@ -6,26 +6,24 @@ through ``/api/v1/orders`` (403 on these lists); they may confirm delivery of, o
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-
 from flask.views import MethodView
 from sqlalchemy import select
 
-from chassis.actors import event_actor
 from chassis.app import runtime
-from chassis.auth.flask import current_principal, require_auth
+from chassis.auth.flask import require_auth
 from chassis.auth.principal import CUSTOMER, OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
 from orders import fulfilment
+from orders.api.filters import created_within
 from orders.api.schemas import (CancellationSchema, RefusalSchema, ShipmentInputSchema, VendorOrderDetailSchema,
                                 VendorOrderQuerySchema, VendorOrderSummarySchema)
-from orders.fulfilment import Caller, ShipVendorOrder
+from orders.api.callers import request_caller
+from orders.fulfilment import ShipVendorOrder
 from orders.models import Order, OrderLine, Shipment, ShipmentLine, TimelineEntry, VendorOrder
 
 SECURITY = [{"bearerAuth": []}]
-ADMIN = "admin"
 ILLEGAL = "Illegal transition: the problem names the current and requested status"
 
 
@@ -43,17 +41,13 @@ def blueprint() -> Blueprint:
         @bp.doc(security=SECURITY)
         def get(self, filters):
             """Vendor orders, newest first: your vendor's (vendor staff); every one (operators)."""
-            caller = _caller()
+            caller = request_caller()
             query = select(VendorOrder.__table__).order_by(VendorOrder.created_at.desc(), VendorOrder.id.desc())
             if not caller.operator:
                 query = query.where(VendorOrder.vendor_id == caller.vendor_id)
             if "status" in filters:
                 query = query.where(VendorOrder.status == filters["status"])
-            if "created_from" in filters:
-                query = query.where(VendorOrder.created_at >= _day_start(filters["created_from"]))
-            if "created_to" in filters:
-                query = query.where(VendorOrder.created_at < _day_start(filters["created_to"]) + timedelta(days=1))
-            return query
+            return created_within(query, VendorOrder.created_at, filters)
 
     @bp.route("/<vendor_order_id>")
     class VendorOrderResource(MethodView):
@@ -63,7 +57,7 @@ def blueprint() -> Blueprint:
         def get(self, vendor_order_id):
             """A vendor order with its lines, shipments, timeline and the address to ship to."""
             session = request_session()
-            return _detail(session, fulfilment.vendor_order_for(session, vendor_order_id, _caller()))
+            return _detail(session, fulfilment.vendor_order_for(session, vendor_order_id, request_caller()))
 
     @bp.route("/<vendor_order_id>/accept")
     class Acceptance(MethodView):
@@ -130,27 +124,16 @@ def blueprint() -> Blueprint:
 def _run(use_case, vendor_order_id: str, *args) -> dict:
     """Run a fulfilment use case in one unit of work; answer the vendor order as it is now."""
     with runtime().uow() as uow:
-        use_case(uow, vendor_order_id, _caller(), *args)
+        use_case(uow, vendor_order_id, request_caller(), *args)
         uow.commit()
     session = request_session()
     return _detail(session, session.get(VendorOrder, vendor_order_id))
-
-
-def _caller() -> Caller:
-    principal = current_principal()
-    return Caller(actor=event_actor(), vendor_id=principal.vendor_id if principal.is_vendor else None,
-                  customer_id=principal.subject if principal.has_role(CUSTOMER) else None,
-                  operator=principal.is_operator, admin=principal.is_operator and principal.has_role(ADMIN))
 
 
 def _shipment(body: dict) -> ShipVendorOrder:
     return ShipVendorOrder(carrier=body["carrier"], tracking_number=body["tracking_number"],
                            tracking_url=body["tracking_url"],
                            lines={line["line_id"]: line["quantity"] for line in body["lines"]})
-
-
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
 def _columns(row) -> dict:
