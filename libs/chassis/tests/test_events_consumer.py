@@ -394,3 +394,21 @@ def test_the_worker_loop_handles_held_events_once_the_queue_is_idle(runtime, bro
     assert applied_while_running == sorted(event.id for event in events)
     assert calls and sum(map(len, calls)) >= 2  # the queued events went through the batch handler
     assert not worker.event_consumer.holds_events and is_empty(broker, topology.queue("payments"))
+
+
+def test_an_event_is_applied_as_the_system_even_if_a_callers_principal_is_bound(runtime, broker, topology):
+    from chassis import context
+    from chassis.actors import event_actor
+    from chassis.auth.principal import Principal
+
+    seen = []
+    caller = Principal(subject="user-1", client_id="web", scopes=frozenset(), roles=frozenset({"customer"}),
+                       vendor_id=None, token_id="t-1", expires_at=0, claims={})
+    token = context.set_principal(caller)  # as a request (or a test) may leave it in this thread
+    try:
+        consumer(runtime, broker, topology, {"order.placed": lambda uow, event: seen.append(event_actor())}).apply(
+            order_placed("o-1"))
+    finally:
+        context._principal.reset(token)
+
+    assert seen == [{"kind": "system", "id": None}]

@@ -116,7 +116,7 @@ class EventConsumer:
 
     def apply_batch(self, events: list[CloudEvent]) -> list[str]:
         """Run the batch handler once for the events not handled before; 'handled' or 'duplicate' for each."""
-        with self.new_uow() as uow:
+        with _as_event_handler(events[0]), self.new_uow() as uow:
             new, outcomes = inbox.record_new(uow.session, events), []
             fresh = []
             for event in events:
@@ -172,7 +172,7 @@ class EventConsumer:
 
     def apply(self, event: CloudEvent) -> str:
         """Run the handler once inside a unit of work; 'handled' or 'duplicate'."""
-        with self.new_uow() as uow:
+        with _as_event_handler(event), self.new_uow() as uow:
             if not inbox.record(uow.session, event):
                 return "duplicate"
             self.handlers[event.type](uow, event)
@@ -204,3 +204,10 @@ class EventConsumer:
         # after the handler committed but before the broker saw the ack.
         if self.crash_before_ack and self.crash_before_ack == event.type:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _as_event_handler(event: CloudEvent):
+    """No caller's principal while an event is applied (its actor is the system), whoever called ``apply``;
+    the ids already bound stay."""
+    return context.bound(request_id=context.request_id() or context.new_id(),
+                         correlation_id=context.correlation_id() or event.correlationid or event.id)
