@@ -107,3 +107,48 @@ def orders_app_for(service_app, token_endpoint):
 @pytest.fixture
 def orders_app(orders_app_for, catalog_server):
     return orders_app_for(catalog_server.url)
+
+
+# --- the orders app alone (no catalog) and the callers of the fulfilment, returns and operator tests
+
+@pytest.fixture
+def app(service_app):
+    from orders.app import definition
+    return service_app(definition())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def alice(bearer):
+    return bearer(subject="cus-alice", roles=["customer"])
+
+
+@pytest.fixture
+def bob(bearer):
+    return bearer(subject="cus-bob", roles=["customer"])
+
+
+@pytest.fixture
+def staff_a(bearer):
+    return bearer(subject="staff-a", roles=["vendor"], vendor_id="vendor-a")  # the tests' VENDOR_A
+
+
+@pytest.fixture
+def staff_b(bearer):
+    return bearer(subject="staff-b", roles=["vendor"], vendor_id="vendor-b")  # the tests' VENDOR_B
+
+
+@pytest.fixture
+def operator(bearer):
+    """An admin operator (may change orders)."""
+    return bearer(subject="op-1", roles=["operator", "admin"])
+
+
+@pytest.fixture
+def support(bearer):
+    """A support operator (reads only)."""
+    return bearer(subject="op-2", roles=["operator"])

@@ -31,47 +31,6 @@ QUOTES = {  # offer -> (vendor, unit price, shipping)
     "teapot": (VENDOR_A, 2500, 490), "cups": (VENDOR_A, 800, 300), "kettle": (VENDOR_B, 4000, 590)}
 
 
-@pytest.fixture
-def app(service_app):
-    from orders.app import definition
-    return service_app(definition())
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def alice(bearer):
-    return bearer(subject="cus-alice", roles=["customer"])
-
-
-@pytest.fixture
-def bob(bearer):
-    return bearer(subject="cus-bob", roles=["customer"])
-
-
-@pytest.fixture
-def staff_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id=VENDOR_A)
-
-
-@pytest.fixture
-def staff_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id=VENDOR_B)
-
-
-@pytest.fixture
-def operator(bearer):
-    return bearer(subject="op-1", roles=["operator", "admin"])
-
-
-@pytest.fixture
-def support(bearer):
-    return bearer(subject="op-2", roles=["operator"])
-
-
 def uow_of(app):
     return app.extensions["chassis.runtime"].uow()
 

@@ -34,34 +34,8 @@ VENDOR_ORDER_ROUTE = {  # vendor order status -> the moves that reach it from aw
 
 
 @pytest.fixture
-def app(service_app):
-    from orders.app import definition
-    return service_app(definition())
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def alice(bearer):
-    return bearer(subject="cus-alice", roles=["customer"])
-
-
-@pytest.fixture
-def staff_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id=VENDOR_A)
-
-
-@pytest.fixture
-def admin(bearer):
-    return bearer(subject="op-1", roles=["operator", "admin"])
-
-
-@pytest.fixture
-def support(bearer):
-    return bearer(subject="op-2", roles=["operator"])
+def admin(operator):
+    return operator
 
 
 def uow_of(app):

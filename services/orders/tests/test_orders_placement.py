@@ -28,16 +28,6 @@ def client(orders_app):
 
 
 @pytest.fixture
-def alice(bearer):
-    return bearer(subject="cus-alice", roles=["customer"])
-
-
-@pytest.fixture
-def bob(bearer):
-    return bearer(subject="cus-bob", roles=["customer"])
-
-
-@pytest.fixture
 def operator(bearer):
     return bearer(subject="op-1", roles=["operator"])
 

@@ -31,42 +31,6 @@ QUOTES = {  # offer -> (vendor, unit price, shipping)
 
 
 @pytest.fixture
-def app(service_app):
-    from orders.app import definition
-    return service_app(definition())
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def alice(bearer):
-    return bearer(subject="cus-alice", roles=["customer"])
-
-
-@pytest.fixture
-def bob(bearer):
-    return bearer(subject="cus-bob", roles=["customer"])
-
-
-@pytest.fixture
-def staff_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id=VENDOR_A)
-
-
-@pytest.fixture
-def staff_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id=VENDOR_B)
-
-
-@pytest.fixture
-def operator(bearer):
-    return bearer(subject="op-1", roles=["operator", "admin"])
-
-
-@pytest.fixture
 def delivered(app, client, staff_a, staff_b, alice):
     """Alice's delivered vendor orders: vendor A's (2 teapots, 3 cups), vendor B's (1 kettle)."""
     with uow_of(app) as uow:
