@@ -1,24 +1,12 @@
 """Declarative base of identity's tables, and the UTC clock they use."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from chassis.modeling import now, utc  # noqa: F401  (re-exported for the service's modules)
 from chassis.tables import NAMING_CONVENTION
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes for timezone columns; they were stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)

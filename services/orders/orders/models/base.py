@@ -1,40 +1,12 @@
 """Declarative base of the orders tables, the UTC clock and the id maker they use."""
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
-from datetime import datetime, timezone
-
-from sqlalchemy import CheckConstraint, MetaData
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from chassis.modeling import new_id, not_negative, now, status_in, utc  # noqa: F401  (re-exported for the service's modules)
 from chassis.tables import NAMING_CONVENTION
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes for timezone columns; they were stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def status_in(values: Iterable[str], column: str = "status") -> CheckConstraint:
-    """The database refuses a status its state machine does not know (named ``ck_<table>_<column>_known``)."""
-    listed = ", ".join(f"'{value}'" for value in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
-
-
-def not_negative(*columns: str) -> list[CheckConstraint]:
-    return [CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative") for column in columns]
