@@ -8,7 +8,7 @@ from chassis.events.consumer import EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
 from payments import handlers
-from payments.domain import PayableOrderStatus
+from payments.domain.states import PayableOrderStatus
 
 
 def on_order_placed(uow: UnitOfWork, event: CloudEvent) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from chassis.events.envelope import utcnow
 from chassis.uow import UnitOfWork
-from payments.domain import PayableOrderStatus, next_status
+from payments.domain.states import PAYABLE_ORDER_TRANSITIONS, PayableOrderStatus, follows
 from payments.models import PayableOrder
 
 
@@ -42,6 +42,7 @@ def advance_payable_order(uow: UnitOfWork, command: AdvancePayableOrder) -> None
         order = uow.session.get(PayableOrder, command.order_id)
         if order is None:
             raise LookupError(f"order {command.order_id} not known yet (order.placed not handled)")
-        order.status = next_status(PayableOrderStatus(order.status), command.status).value
+        if follows(PAYABLE_ORDER_TRANSITIONS, PayableOrderStatus(order.status), command.status):
+            order.status = command.status.value
         order.updated_at = utcnow()
         uow.commit()

@@ -1,0 +1,1 @@
+"""Payments rules, free of Flask, SQLAlchemy sessions and kombu: states, money, commissions, ledger."""
