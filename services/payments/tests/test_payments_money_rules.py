@@ -87,6 +87,11 @@ def test_a_partial_refund_gives_back_commission_in_proportion_half_even():
     assert sum(commission_to_reverse([150], [0], 1000, 0, 333)) == 50
 
 
+def test_rounding_never_gives_back_a_negative_amount_on_the_last_line():
+    # 4 × 5 / 6 = 3.33 → 3, spread over [2, 2, 0]: 1.5 → 2 twice would leave -1 on the last line.
+    assert commission_to_reverse([2, 2, 0], [0, 0, 0], 6, 0, 5) == [2, 1, 0]
+
+
 @given(st.lists(st.integers(0, 10_000), min_size=1, max_size=5), st.integers(1, 10**6),
        st.lists(st.integers(1, 10**6), max_size=8))
 def test_reversals_never_exceed_what_each_line_holds_and_end_exact(line_commissions, extra, wanted_parts):

@@ -110,15 +110,16 @@ def commission_to_reverse(line_commissions: Sequence[int], reversed_so_far: Sequ
 
 
 def _within(parts: list[int], limits: Sequence[int]) -> list[int]:
-    """Move any excess of a part over its limit to earlier parts that still have room."""
-    parts = list(parts)
-    excess = 0
-    for index in range(len(parts) - 1, -1, -1):
-        if parts[index] > limits[index]:
-            excess += parts[index] - limits[index]
-            parts[index] = limits[index]
-        elif excess:
-            taken = min(excess, limits[index] - parts[index])
-            parts[index] += taken
-            excess -= taken
-    return parts
+    """Bring each part into ``[0, limit]``, moving what was cut (or owed) to other parts, last first.
+
+    Rounding each part half-even may push the last one below zero or above its limit; the total is
+    never more than the limits' sum, so the difference always fits elsewhere.
+    """
+    clamped = [min(max(part, 0), limit) for part, limit in zip(parts, limits)]
+    left = sum(parts) - sum(clamped)
+    for index in range(len(clamped) - 1, -1, -1):
+        room = limits[index] - clamped[index] if left > 0 else -clamped[index]
+        moved = min(left, room) if left > 0 else max(left, room)
+        clamped[index] += moved
+        left -= moved
+    return clamped
