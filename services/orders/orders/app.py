@@ -8,9 +8,6 @@ from chassis.runtime import PeriodicJob, Runtime, ServiceDefinition
 from orders.settings import OrdersRuntimeSettings, OrdersSettings
 
 PORT = 8003
-# How often the worker looks for what is due: a deadline is enforced at most this late.
-UNPAID_SWEEP_SECONDS = 60.0
-DEADLINE_SWEEP_SECONDS = 300.0
 
 
 def definition() -> ServiceDefinition:
@@ -23,10 +20,13 @@ def definition() -> ServiceDefinition:
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    """The worker's timers."""
-    return [PeriodicJob("cancel_unpaid_orders", UNPAID_SWEEP_SECONDS, _cancel_unpaid_orders),
-            PeriodicJob("refuse_overdue_vendor_orders", DEADLINE_SWEEP_SECONDS, _refuse_overdue),
-            PeriodicJob("complete_delivered_vendor_orders", DEADLINE_SWEEP_SECONDS, _complete_delivered)]
+    """The worker's timers, every ``unpaid_sweep_seconds`` / ``deadline_sweep_seconds`` (``OrdersSettings``)."""
+    from chassis.settings import load_settings
+    # The chassis asks for the jobs without its settings: the worker's own, read from the same environment.
+    settings = load_settings(OrdersSettings)
+    return [PeriodicJob("cancel_unpaid_orders", settings.unpaid_sweep_seconds, _cancel_unpaid_orders),
+            PeriodicJob("refuse_overdue_vendor_orders", settings.deadline_sweep_seconds, _refuse_overdue),
+            PeriodicJob("complete_delivered_vendor_orders", settings.deadline_sweep_seconds, _complete_delivered)]
 
 
 def _cancel_unpaid_orders(runtime: Runtime) -> None:

@@ -14,6 +14,10 @@ class OrdersSettings(ServiceSettings):
     # Where catalog answers quotes (ORDERS_CATALOG_URL). Orders calls it with its own OAuth2 client:
     # the chassis' ORDERS_CLIENT_ID / ORDERS_CLIENT_SECRET / ORDERS_TOKEN_URL (client_credentials, role `service`).
     catalog_url: str = "http://127.0.0.1:8002"
+    # How often the worker looks for what is due (ORDERS_UNPAID_SWEEP_SECONDS, ORDERS_DEADLINE_SWEEP_SECONDS):
+    # a payment timeout, an acceptance deadline or a return window is enforced at most this late.
+    unpaid_sweep_seconds: float = Field(60.0, gt=0)
+    deadline_sweep_seconds: float = Field(300.0, gt=0)
 
 
 class OrdersRuntimeSettings(BaseModel):
