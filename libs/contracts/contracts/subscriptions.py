@@ -34,7 +34,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "payments": (
         "order.placed",  # remember amounts and vendor split before the customer pays
         "order.awaiting_payment",
-        "order.cancelled",  # void or refund what was taken
+        "order.cancelled",  # void what was authorized and not captured
+        "order.rejected",  # an authorization that came before the rejection is voided
         "order.completed",
         "vendor_order.accepted",  # capture that vendor's part
         "vendor_order.refused",  # void that vendor's part
