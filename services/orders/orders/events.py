@@ -2,11 +2,9 @@
 
 Catalog's answer moves a pending order on (reserved → awaiting payment, rejected → rejected);
 payments' answer moves an unpaid one (authorized → processing, failed → cancelled), records
-captures and cancels a vendor order whose capture failed. Every step tolerates duplicates and
-events out of order (see ``orders.saga``).
-
-Not handled yet (so not listed, and dead-lettered as unhandled if delivered):
-``payment.refunded``, ``refund.failed``.
+captures and cancels a vendor order whose capture failed; its refund answers settle the refund
+requests orders sent (see ``orders.refunds``). Every step tolerates duplicates and events out of
+order (see ``orders.saga``).
 """
 from __future__ import annotations
 
@@ -17,7 +15,7 @@ from chassis.actors import event_actor
 from chassis.events.consumer import EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
-from orders import saga
+from orders import refunds, saga
 
 
 def on_stock_reserved(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -45,6 +43,19 @@ def on_payment_capture_failed(uow: UnitOfWork, event: CloudEvent) -> None:
                         event_actor())
 
 
+def on_payment_refunded(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    refunds.refund_confirmed(uow, refunds.RefundConfirmed(
+        refund_id=data["refund_id"], refund_request_id=data["refund_request_id"], order_id=data["order_id"],
+        vendor_order_id=data["vendor_order_id"], amount_minor=data["amount_minor"], currency=data["currency"]),
+        event_actor())
+
+
+def on_refund_failed(uow: UnitOfWork, event: CloudEvent) -> None:
+    refunds.refund_failed(uow, event.data["order_id"], event.data["vendor_order_id"], event.data["refund_request_id"],
+                          event.data["reason_code"], event_actor())
+
+
 def _event_time(event: CloudEvent) -> datetime:
     moment = event.occurred_at
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
@@ -54,4 +65,5 @@ def handlers_by_type() -> Mapping[str, EventHandler]:
     """Event type -> handler; a subset of ``contracts.subscriptions`` for orders."""
     return {"stock.reserved": on_stock_reserved, "stock.rejected": on_stock_rejected,
             "payment.authorized": on_payment_authorized, "payment.failed": on_payment_failed,
-            "payment.captured": on_payment_captured, "payment.capture_failed": on_payment_capture_failed}
+            "payment.captured": on_payment_captured, "payment.capture_failed": on_payment_capture_failed,
+            "payment.refunded": on_payment_refunded, "refund.failed": on_refund_failed}

@@ -22,6 +22,7 @@ from orders.domain.states import (OrderStatus, VendorOrderStatus, check_transiti
                                   is_due_for_completion, order_outcome, status_after_shipment)
 from orders.models import Order, OrderLine, Return, Shipment, ShipmentLine, VendorOrder
 from orders.models.base import new_id, now, utc
+from orders.refunds import request_refund
 from orders.settings import OrdersRuntimeSettings
 from orders.transitions import move_order, move_vendor_order
 
@@ -210,23 +211,6 @@ def _refuse(uow, vendor_order: VendorOrder, actor: Mapping[str, Any], reason: st
     uow.publish("vendor_order.refused", {**_facts(vendor_order, actor), "reason": reason},
                 subject=vendor_order.order_id)
     settle_order_if_final(uow, _order_of(uow.session, vendor_order))
-
-
-def request_refund(uow, vendor_order: VendorOrder, reason: str, *, amount_minor: int | None = None,
-                   lines: list[dict] | None = None, return_id: str | None = None) -> None:
-    """Ask payments to refund a vendor order: a return's ``amount_minor`` and ``lines`` (``return_id``), or by
-    default what was captured and not refunded yet (a cancellation; returned units were already)."""
-    if amount_minor is None:
-        amount_minor = vendor_order.total_minor - vendor_order.refunded_minor
-        lines = [{"line_id": line.id, "offer_id": line.offer_id, "quantity": line.quantity - line.returned_quantity}
-                 for line in _lines(uow.session, vendor_order.id) if line.quantity > line.returned_quantity]
-    if amount_minor <= 0:
-        return
-    uow.publish("refund.requested", {
-        "refund_request_id": new_id(), "cause": "return" if return_id else "cancellation", "return_id": return_id,
-        "order_id": vendor_order.order_id, "vendor_order_id": vendor_order.id, "vendor_id": vendor_order.vendor_id,
-        "amount_minor": amount_minor, "currency": vendor_order.currency, "reason": reason, "lines": lines},
-        subject=vendor_order.order_id)
 
 
 def _check_quantities(lines: list[OrderLine], requested: Mapping[str, int]) -> None:

@@ -20,7 +20,8 @@ from chassis.runtime_settings import current as current_settings
 from orders.domain.money import return_refund_minor
 from orders.domain.states import (OPEN_RETURNS, ReturnStatus, VendorOrderStatus, check_return_approval,
                                   check_transition, return_window_closes_at)
-from orders.fulfilment import Caller, request_refund, vendor_order_for
+from orders.fulfilment import Caller, vendor_order_for
+from orders.refunds import request_refund
 from orders.models import OrderLine, Return, ReturnLine, VendorOrder
 from orders.models.base import new_id, now, utc
 from orders.settings import OrdersRuntimeSettings

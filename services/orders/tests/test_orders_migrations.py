@@ -7,11 +7,11 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis import migrations
 from orders.app import definition
-from orders.models import Order, OrderLine, VendorOrder
+from orders.models import Order, OrderLine, RefundRequest, VendorOrder
 from orders.models.base import new_id, now
 
 ORDERS_TABLES = {"orders", "vendor_orders", "order_lines", "order_timeline", "shipments", "shipment_lines",
-                 "returns", "return_lines"}
+                 "returns", "return_lines", "refund_requests"}
 
 
 @pytest.fixture
@@ -27,6 +27,13 @@ def test_the_orders_revision_downgrades_to_the_chassis_tables_and_upgrades_again
     assert ORDERS_TABLES <= table_names(runtime)
     migrations.downgrade(runtime, "0001")
     assert not ORDERS_TABLES & table_names(runtime)
+    migrations.upgrade(runtime)
+    assert ORDERS_TABLES <= table_names(runtime)
+
+
+def test_the_refund_requests_revision_downgrades_to_0002_and_upgrades_again(runtime):
+    migrations.downgrade(runtime, "0002")
+    assert table_names(runtime) & ORDERS_TABLES == ORDERS_TABLES - {"refund_requests"}
     migrations.upgrade(runtime)
     assert ORDERS_TABLES <= table_names(runtime)
 
@@ -79,3 +86,28 @@ def test_the_database_refuses_shipping_or_returning_more_than_was_sold(runtime, 
     store(runtime, order, vendor_order)
     with pytest.raises(IntegrityError):
         store(runtime, line_row(order.id, vendor_order.id, **overrides))
+
+
+def refund_request_row(order_id: str, vendor_order_id: str, **overrides) -> RefundRequest:
+    values = dict(id=new_id(), order_id=order_id, vendor_order_id=vendor_order_id, cause="cancellation",
+                  amount_minor=1490, currency="EUR", reason="changed my mind", status="requested", created_at=now(),
+                  updated_at=now())
+    return RefundRequest(**{**values, **overrides})
+
+
+@pytest.mark.parametrize("overrides", [{"status": "lost"}, {"cause": "whim"}, {"amount_minor": 0},
+                                       {"refunded_minor": -1}])
+def test_the_database_refuses_an_unknown_refund_status_or_cause_or_an_empty_amount(runtime, overrides):
+    order = order_row()
+    vendor_order = vendor_order_row(order.id)
+    store(runtime, order, vendor_order, refund_request_row(order.id, vendor_order.id))
+    with pytest.raises(IntegrityError):
+        store(runtime, refund_request_row(order.id, vendor_order.id, **overrides))
+
+
+def test_one_payments_refund_settles_one_request_at_most(runtime):
+    order = order_row()
+    vendor_order = vendor_order_row(order.id)
+    store(runtime, order, vendor_order, refund_request_row(order.id, vendor_order.id, payment_refund_id="rfd-1"))
+    with pytest.raises(IntegrityError):
+        store(runtime, refund_request_row(order.id, vendor_order.id, payment_refund_id="rfd-1"))

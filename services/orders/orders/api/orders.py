@@ -27,6 +27,7 @@ from orders.domain.states import OrderStatus
 from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
 from orders.operator_actions import force_cancel
 from orders.placement import PlaceOrder, place_order
+from orders.refunds import refunds_by_vendor_order
 from orders.saga import cancel_order
 
 SECURITY = [{"bearerAuth": []}]
@@ -191,7 +192,9 @@ def _order_dict(session, order: Order) -> dict:
     vendor_orders = sorted(vendor_orders, key=lambda vendor_order: first_position.get(vendor_order.id, 0))
     timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order.id)
                                .order_by(TimelineEntry.at, TimelineEntry.id)).all()
+    refunds = refunds_by_vendor_order(session, [vendor_order.id for vendor_order in vendor_orders])
     return {**_columns(order), "timeline": [_columns(entry) for entry in timeline],
             "vendor_orders": [{**_columns(vendor_order),
-                               "lines": [_columns(line) for line in lines if line.vendor_order_id == vendor_order.id]}
+                               "lines": [_columns(line) for line in lines if line.vendor_order_id == vendor_order.id],
+                               "refunds": [_columns(refund) for refund in refunds.get(vendor_order.id, [])]}
                               for vendor_order in vendor_orders]}

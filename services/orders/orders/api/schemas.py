@@ -75,6 +75,23 @@ class OrderLineSchema(ma.Schema):
     returned_quantity = ma.fields.Integer()
 
 
+class RefundRequestSchema(ma.Schema):
+    id = ma.fields.String(metadata={"description": "The refund_request_id of refund.requested"})
+    return_id = ma.fields.String(allow_none=True)
+    cause = ma.fields.String(metadata={"description": "return, cancellation, or payments (a refund payments "
+                                                      "started itself)"})
+    amount_minor = ma.fields.Integer(metadata={"description": "What orders asked for"})
+    currency = ma.fields.String()
+    reason = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "requested, refunded or failed (its amount may be "
+                                                       "requested again)"})
+    refunded_minor = ma.fields.Integer(allow_none=True, metadata={"description": "What payments refunded"})
+    failure_reason = ma.fields.String(allow_none=True, metadata={"description": "refund.failed's reason_code"})
+    payment_refund_id = ma.fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
 class VendorOrderSchema(ma.Schema):
     id = ma.fields.String()
     vendor_id = ma.fields.String()
@@ -87,6 +104,7 @@ class VendorOrderSchema(ma.Schema):
     refunded_minor = ma.fields.Integer()
     created_at = UtcDateTime()
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
+    refunds = ma.fields.List(ma.fields.Nested(RefundRequestSchema))
 
 
 class TimelineEntrySchema(ma.Schema):
@@ -170,6 +188,7 @@ class VendorOrderDetailSchema(VendorOrderSummarySchema):
     shipping_address = ma.fields.Nested(AddressSchema, metadata={"description": "Where the vendor ships"})
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
     shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
+    refunds = ma.fields.List(ma.fields.Nested(RefundRequestSchema))
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
 
 

@@ -21,6 +21,7 @@ from orders.api.schemas import (CancellationSchema, RefusalSchema, ShipmentInput
                                 VendorOrderQuerySchema, VendorOrderSummarySchema)
 from orders.api.callers import request_caller
 from orders.fulfilment import ShipVendorOrder
+from orders.refunds import refunds_by_vendor_order
 from orders.models import Order, OrderLine, Shipment, ShipmentLine, TimelineEntry, VendorOrder
 
 SECURITY = [{"bearerAuth": []}]
@@ -151,7 +152,9 @@ def _detail(session, vendor_order: VendorOrder) -> dict:
     timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.vendor_order_id == vendor_order.id)
                                .order_by(TimelineEntry.at, TimelineEntry.id)).all()
     address = session.scalar(select(Order.shipping_address).where(Order.id == vendor_order.order_id))
+    refunds = refunds_by_vendor_order(session, [vendor_order.id]).get(vendor_order.id, [])
     return {**_columns(vendor_order), "shipping_address": address, "lines": [_columns(line) for line in lines],
+            "refunds": [_columns(refund) for refund in refunds],
             "timeline": [_columns(entry) for entry in timeline],
             "shipments": [{**_columns(shipment), "lines": [{"line_id": row.order_line_id, "quantity": row.quantity}
                                                            for row in shipped if row.shipment_id == shipment.id]}
