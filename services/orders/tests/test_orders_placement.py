@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from catalog.testing import VENDOR_A, VENDOR_B, CatalogWorld
 from chassis.tables import outbox
 from contracts.testing import assert_valid_event
+from orders.catalog_client import QUOTE_PATH
 from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
 
 ORDERS = "/api/v1/orders"
@@ -270,3 +272,89 @@ def test_a_vendor_cannot_read_orders_here(client, shop, alice, bearer):
     vendor = bearer(subject="staff-a", roles=["vendor"], vendor_id=VENDOR_A)
     assert client.get(f"{ORDERS}/{order_id}", headers=vendor).status_code == 403
     assert client.get(ORDERS, headers=vendor).status_code == 403
+
+
+# --- Idempotency-Key under concurrency: a retry while the first request is still running
+
+
+class HeldQuotes:
+    """Catalog's quote endpoint, held until ``release()``: the order placement asking it stays in flight."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app, self.entered, self.released = wsgi_app, threading.Event(), threading.Event()
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == QUOTE_PATH and not self.released.is_set():
+            self.entered.set()
+            self.released.wait(timeout=4)  # under orders' 5 s read timeout, should the test fail first
+        return self.wsgi_app(environ, start_response)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@pytest.fixture
+def held_quotes(catalog_app) -> HeldQuotes:
+    """Flask's middleware hook: the served catalog calls ``wsgi_app`` per request, so wrapping it holds quotes."""
+    held = HeldQuotes(catalog_app.wsgi_app)
+    catalog_app.wsgi_app = held
+    yield held
+    held.release()
+
+
+class InFlight:
+    """A placement running in its own thread, held inside catalog's quote until ``finish()``."""
+
+    def __init__(self, app, caller, lines, held: HeldQuotes, key: str = "key-1") -> None:
+        self.response, self.held = None, held
+        self.thread = threading.Thread(target=self._run, args=(app, caller, lines, key), daemon=True)
+        self.thread.start()
+        assert held.entered.wait(timeout=5), "the first request never reached catalog"
+
+    def _run(self, app, caller, lines, key: str) -> None:
+        self.response = place(app.test_client(), caller, lines, key=key)
+
+    def finish(self):
+        self.held.release()
+        self.thread.join(timeout=10)
+        assert self.response is not None, "the first request did not answer"
+        return self.response
+
+
+def test_a_retry_while_the_first_request_is_in_flight_is_a_409_problem(orders_app, shop, alice, held_quotes):
+    teapot = offer(shop)
+    first = InFlight(orders_app, alice, [line(teapot)], held_quotes)
+    try:
+        retry = place(orders_app.test_client(), alice, [line(teapot)])
+    finally:
+        placed = first.finish()
+    assert (retry.status_code, retry.mimetype) == (409, "application/problem+json")
+    assert retry.get_json()["type"].rsplit(":", 1)[-1] == "idempotency-key-in-flight"
+    assert retry.headers["Retry-After"] == "1"
+    assert placed.status_code == 201, placed.get_json()
+
+
+def test_once_the_first_request_answered_a_retry_replays_its_201(orders_app, shop, alice, held_quotes):
+    teapot = offer(shop)
+    first = InFlight(orders_app, alice, [line(teapot)], held_quotes)
+    try:
+        refused = place(orders_app.test_client(), alice, [line(teapot)])
+    finally:
+        placed = first.finish()
+    assert refused.status_code == 409
+    again = place(orders_app.test_client(), alice, [line(teapot)])
+    assert (again.status_code, again.get_json()) == (201, placed.get_json())
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert stored(orders_app)["orders"] == 1
+
+
+def test_another_cart_with_the_key_of_a_request_in_flight_is_a_422(orders_app, shop, alice, held_quotes):
+    teapot = offer(shop)
+    first = InFlight(orders_app, alice, [line(teapot)], held_quotes)
+    try:
+        other = place(orders_app.test_client(), alice, [line(teapot, 2)])
+    finally:
+        placed = first.finish()
+    assert (other.status_code, other.get_json()["type"].rsplit(":", 1)[-1]) == (422, "idempotency-key-reused")
+    assert placed.status_code == 201
+    assert place(orders_app.test_client(), alice, [line(teapot, 2)]).status_code == 422  # and after it answered
