@@ -1,9 +1,10 @@
 """Events catalog consumes (each handler translates an event into a command).
 
 Orders drive the stock: placed → reserve; cancelled / rejected → release the
-whole order; a vendor order refused or cancelled → release that vendor order;
-shipped → sold; a return received → restock what the vendor chose to. Identity
-drives vendor states, which decide whether a vendor's offers are sellable.
+whole order; a vendor order refused or cancelled → release what it still has
+reserved; shipped → sell the parcel's units; a return received → restock what
+the vendor chose to. Identity drives vendor states, which decide whether a
+vendor's offers are sellable.
 """
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def on_vendor_order_cancelled(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 def on_vendor_order_shipped(uow: UnitOfWork, event: CloudEvent) -> None:
-    reservations.mark_sold(uow, event.data["vendor_order_id"])
+    reservations.mark_sold(uow, event.data["vendor_order_id"], reservations.shipped_units(event.data),
+                           shipment_id=event.data.get("shipment_id"))
 
 
 def on_return_received(uow: UnitOfWork, event: CloudEvent) -> None:

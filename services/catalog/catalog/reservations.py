@@ -19,9 +19,15 @@ tolerates duplicates and events arriving out of order:
   one transaction: each in turn, all or nothing, against the same locked stock.
   Rows are read and written with Core statements (``catalog.locked_stock``).
 
+* ``mark_sold`` sells a vendor order parcel by parcel: each shipment moves its
+  units from reserved to sold (``Reservation.sold_quantity``), never more than
+  is still reserved; a release later gives back only the units not shipped.
+
 Lock order, everywhere: the order's ``OrderReservation`` row, then offers by id.
-Movements say why in ``reason``: ``vendor_order:<id>`` (reservation, sale), the
-release's reason code, ``return:<id>`` (restock, which also makes it idempotent).
+Movements say why in ``reason``: ``vendor_order:<id>`` (reservation, and a sale
+announced without shipment id), ``shipment:<id>`` (sale), ``return:<id>``
+(restock), the release's reason code. The shipment and return markers also make
+a sale or restock happen once, whatever the event id.
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -196,8 +202,8 @@ def _take(changes: StockChanges, order_id: str, lines: list[StockLine]) -> list[
         changes.move(line.offer_id, "reservation", -line.quantity, line.quantity, reason=f"vendor_order:"
                      f"{line.vendor_order_id}", actor=actor, order_id=order_id)
     return [{"id": new_id(), "order_id": order_id, "vendor_order_id": line.vendor_order_id,
-             "offer_id": line.offer_id, "vendor_id": line.vendor_id, "quantity": line.quantity, "status": RESERVED,
-             "created_at": moment, "updated_at": moment} for line in lines]
+             "offer_id": line.offer_id, "vendor_id": line.vendor_id, "quantity": line.quantity, "sold_quantity": 0,
+             "status": RESERVED, "created_at": moment, "updated_at": moment} for line in lines]
 
 
 def _line_data(line) -> dict:
@@ -256,9 +262,11 @@ def _remember_cancelled(session: Session, order_id: str, vendor_order_id: str | 
 
 
 def _held(session: Session, which, vendor_order_id: str | None) -> list:
-    """The reservations still holding units (rows: id, offer_id, vendor_order_id, vendor_id, quantity), locked."""
+    """The reservations still holding units, locked; rows: id, offer_id, vendor_order_id, vendor_id, and
+    ``quantity``, the units still held (those not sold yet)."""
     query = select(RESERVATIONS.c.id, RESERVATIONS.c.offer_id, RESERVATIONS.c.vendor_order_id,
-                   RESERVATIONS.c.vendor_id, RESERVATIONS.c.quantity).where(which, RESERVATIONS.c.status == RESERVED)
+                   RESERVATIONS.c.vendor_id, (RESERVATIONS.c.quantity - RESERVATIONS.c.sold_quantity).label("quantity")
+                   ).where(which, RESERVATIONS.c.status == RESERVED)
     if vendor_order_id is not None:
         query = query.where(RESERVATIONS.c.vendor_order_id == vendor_order_id)
     return list(session.connection().execute(
@@ -270,8 +278,26 @@ def _set_status(session: Session, held: list, status: str) -> None:
                                  .values(status=status, updated_at=now()))
 
 
-def mark_sold(uow, vendor_order_id: str) -> int:
-    """The shipped vendor order's reserved units leave the stock for good; returns the units sold."""
+def shipped_units(vendor_order_shipped: dict) -> dict[str, int] | None:
+    """Units per offer in a ``vendor_order.shipped`` parcel; None for an event without lines (all shipped)."""
+    if "lines" not in vendor_order_shipped:
+        return None
+    units: dict[str, int] = defaultdict(int)
+    for line in vendor_order_shipped["lines"]:
+        units[line["offer_id"]] += line["quantity"]
+    return dict(units)
+
+
+def mark_sold(uow, vendor_order_id: str, shipped: dict[str, int] | None = None, *,
+              shipment_id: str | None = None) -> int:
+    """The shipped units leave the stock for good (reserved → sold); returns the units sold.
+
+    ``shipped`` (offer id → units of this parcel) sells exactly these units and
+    leaves the rest reserved; None sells every unit still reserved (a shipment
+    event of before partial shipments). Units beyond what is still reserved are
+    not sold: the excess is logged and ignored, so the stock never goes wrong.
+    A shipment already sold (``shipment_id`` seen under another event id) sells nothing.
+    """
     with uow:
         session = uow.session
         order_id = session.connection().execute(select(RESERVATIONS.c.order_id).where(
@@ -280,16 +306,57 @@ def mark_sold(uow, vendor_order_id: str) -> int:
             uow.commit()
             return 0
         _lock_decision(session, order_id)  # lock order: the order, then offers
+        marker = f"shipment:{shipment_id}" if shipment_id else f"vendor_order:{vendor_order_id}"
+        if shipment_id and _moved(session, order_id, "sale", marker):
+            uow.commit()
+            return 0
         held = _held(session, RESERVATIONS.c.vendor_order_id == vendor_order_id, None)
-        changes, actor = StockChanges(session, {reservation.offer_id for reservation in held}), event_actor()
-        for reservation in held:
-            changes.move(reservation.offer_id, "sale", 0, -reservation.quantity, reason=f"vendor_order:"
-                         f"{vendor_order_id}", actor=actor, order_id=order_id)
-        if held:
-            _set_status(session, held, SOLD)
+        sales = _sales(vendor_order_id, held, shipped)
+        changes, actor = StockChanges(session, {reservation.offer_id for reservation, _ in sales}), event_actor()
+        for reservation, units in sales:
+            changes.move(reservation.offer_id, "sale", 0, -units, reason=marker, actor=actor, order_id=order_id)
+        _record_sales(session, sales)
         changes.write(uow)
         uow.commit()
-        return sum(reservation.quantity for reservation in held)
+        return sum(units for _, units in sales)
+
+
+def _sales(vendor_order_id: str, held: list, shipped: dict[str, int] | None) -> list[tuple]:
+    """(held reservation, units to sell) for a shipment; more than is held is refused with a warning."""
+    if shipped is None:
+        return [(reservation, reservation.quantity) for reservation in held]
+    by_offer = {reservation.offer_id: reservation for reservation in held}
+    sales = []
+    for offer_id, units in sorted(shipped.items()):
+        reservation = by_offer.get(offer_id)
+        held_units = reservation.quantity if reservation is not None else 0
+        if units > held_units:
+            log.warning("vendor order %s shipped %d units of offer %s but %d are reserved: %d not sold",
+                        vendor_order_id, units, offer_id, held_units, units - held_units)
+        if held_units and units:
+            sales.append((reservation, min(units, held_units)))
+    return sales
+
+
+def _record_sales(session: Session, sales: list[tuple]) -> None:
+    if sales:
+        session.connection().execute(_sale_update(), [
+            {"b_id": reservation.id, "b_units": units, "b_at": now(),
+             "b_status": SOLD if units == reservation.quantity else RESERVED} for reservation, units in sales])
+
+
+@functools.cache
+def _sale_update():
+    # sold_quantity grows in SQL: the CHECK constraints refuse a sale beyond the reservation.
+    return (update(RESERVATIONS).where(RESERVATIONS.c.id == bindparam("b_id"))
+            .values(sold_quantity=RESERVATIONS.c.sold_quantity + bindparam("b_units"), status=bindparam("b_status"),
+                    updated_at=bindparam("b_at")))
+
+
+def _moved(session: Session, order_id: str, kind: str, reason: str) -> bool:
+    """Whether the order's stock already moved this way for this reason (a shipment or return seen before)."""
+    return bool(session.scalar(select(exists().where(StockMovement.order_id == order_id, StockMovement.kind == kind,
+                                                     StockMovement.reason == reason))))
 
 
 def restock_return(uow, return_received: dict) -> int:
@@ -303,10 +370,7 @@ def restock_return(uow, return_received: dict) -> int:
     with uow:
         session = uow.session
         serialize(session, f"catalog.restock:{return_id}")  # two copies of the event under other ids
-        done = session.scalar(select(exists().where(StockMovement.order_id == order_id,
-                                                    StockMovement.kind == "restock",
-                                                    StockMovement.reason == marker)))
-        if done or not wanted:
+        if _moved(session, order_id, "restock", marker) or not wanted:
             uow.commit()
             return 0
         changes, actor = StockChanges(session, wanted), event_actor()

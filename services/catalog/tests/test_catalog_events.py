@@ -83,6 +83,45 @@ def test_shipped_vendor_order_is_sold_and_returned_units_restocked_once(stock_wo
     assert stock_world.stock(teapot) == (9, 0)
 
 
+def _parcel(order: dict, shipment_id: str, *lines: tuple[str, int], partial: bool = True) -> dict:
+    return _vendor_order_event(order, "vo-a", carrier="DHL", tracking_number=f"JD-{shipment_id}",
+                               shipment_id=shipment_id, partial=partial,
+                               lines=[{"line_id": f"l-{n}", "offer_id": offer_id, "quantity": quantity}
+                                      for n, (offer_id, quantity) in enumerate(lines)])
+
+
+def test_each_parcel_sells_its_units_and_a_later_cancel_releases_only_the_rest(stock_world):
+    teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 4), ("vo-a", "ven-a", cups, 2))
+    stock_world.deliver("order.placed", order)
+
+    stock_world.deliver("vendor_order.shipped", _parcel(order, "shp-1", (teapot, 1), (teapot, 1)))
+    stock_world.deliver("vendor_order.shipped", _parcel(order, "shp-2", (cups, 1)))
+    assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((6, 2), (8, 1))
+
+    stock_world.deliver("vendor_order.cancelled", _vendor_order_event(order, "vo-a"))
+
+    assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((8, 0), (9, 0))
+    [(_, released)] = stock_world.outbox("stock.released")
+    assert sorted((line["offer_id"], line["quantity"]) for line in released["lines"]) == sorted([(teapot, 2),
+                                                                                                 (cups, 1)])
+
+
+def test_returned_units_of_a_partly_shipped_vendor_order_are_restocked_beside_its_reservation(stock_world):
+    teapot = stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 4))
+    stock_world.deliver("order.placed", order)
+    stock_world.deliver("vendor_order.shipped", _parcel(order, "shp-1", (teapot, 3)))
+
+    stock_world.deliver("return.received", {
+        "return_id": "ret-1", "order_id": order["order_id"], "vendor_order_id": "vo-a", "vendor_id": "ven-a",
+        "customer_id": "cus-1", "lines": [{"line_id": "l-0", "offer_id": teapot, "quantity": 2, "restock": True}]})
+    assert stock_world.stock(teapot) == (8, 1)  # 6 on sale + 2 back; the unshipped unit still held
+
+    stock_world.deliver("vendor_order.shipped", _parcel(order, "shp-2", (teapot, 1), partial=False))
+    assert stock_world.stock(teapot) == (8, 0)
+
+
 def test_order_cancelled_before_it_was_seen_placed_reserves_nothing_later(stock_world):
     teapot = stock_world.offer("ven-a", 10)
     order = stock_world.order(("vo-a", "ven-a", teapot, 3))

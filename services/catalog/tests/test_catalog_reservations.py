@@ -167,6 +167,110 @@ def test_shipped_units_leave_the_stock_and_can_no_longer_be_released(stock_world
     assert _movements(stock_world, teapot)[-1] == ("sale", 0, -3, 7, 0, order["order_id"])
 
 
+def _sold(world, order_id: str) -> dict[str, tuple[int, int, str]]:
+    """offer id -> (quantity, sold_quantity, status) of the order's reservations."""
+    with world.runtime.uow() as uow:
+        rows = uow.session.execute(select(Reservation.offer_id, Reservation.quantity, Reservation.sold_quantity,
+                                          Reservation.status).where(Reservation.order_id == order_id))
+        return {offer_id: (quantity, sold, status) for offer_id, quantity, sold, status in rows}
+
+
+def test_a_partial_shipment_sells_only_the_units_of_its_parcel(stock_world):
+    teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 5), ("vo-a", "ven-a", cups, 2))
+    reservations.reserve_order(stock_world.runtime.uow(), order)
+
+    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1") == 2
+
+    assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((5, 3), (8, 2))
+    assert _sold(stock_world, order["order_id"]) == {teapot: (5, 2, "reserved"), cups: (2, 0, "reserved")}
+    assert _movements(stock_world, teapot)[-1] == ("sale", 0, -2, 5, 3, order["order_id"])
+
+
+def test_two_partial_shipments_add_up_and_complete_the_reservation(stock_world):
+    teapot = stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 5))
+    reservations.reserve_order(stock_world.runtime.uow(), order)
+
+    sold = [reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: units}, shipment_id=shipment)
+            for units, shipment in ((2, "shp-1"), (3, "shp-2"))]
+
+    assert sold == [2, 3]
+    assert stock_world.stock(teapot) == (5, 0)
+    assert _sold(stock_world, order["order_id"]) == {teapot: (5, 5, "sold")}
+    assert [movement[:5] for movement in _movements(stock_world, teapot)[-2:]] == [
+        ("sale", 0, -2, 5, 3), ("sale", 0, -3, 5, 0)]
+
+
+def test_a_cancel_after_a_partial_shipment_releases_exactly_the_unshipped_units(stock_world):
+    teapot = stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 5))
+    reservations.reserve_order(stock_world.runtime.uow(), order)
+    reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+
+    released = reservations.release(stock_world.runtime.uow(), order["order_id"], vendor_order_id="vo-a",
+                                    reason="vendor_order_cancelled")
+
+    assert released == [{"offer_id": teapot, "vendor_order_id": "vo-a", "vendor_id": "ven-a", "quantity": 3}]
+    assert stock_world.stock(teapot) == (8, 0)
+    assert _sold(stock_world, order["order_id"]) == {teapot: (5, 2, "released")}
+    assert _movements(stock_world, teapot)[-1] == ("release", 3, -3, 8, 0, order["order_id"])
+    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 3}, shipment_id="shp-2") == 0
+    assert stock_world.stock(teapot) == (8, 0)
+
+
+def test_a_shipment_seen_again_under_another_event_id_sells_nothing_more(stock_world):
+    teapot = stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 5))
+    reservations.reserve_order(stock_world.runtime.uow(), order)
+
+    first = reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+    again = reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+
+    assert (first, again) == (2, 0)
+    assert stock_world.stock(teapot) == (5, 3)
+    assert _sold(stock_world, order["order_id"]) == {teapot: (5, 2, "reserved")}
+
+
+def test_units_shipped_beyond_what_is_still_reserved_are_not_sold_and_are_logged(stock_world, caplog):
+    teapot, stranger = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 3))
+    reservations.reserve_order(stock_world.runtime.uow(), order)
+    reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+
+    with caplog.at_level("WARNING", logger="catalog.reservations"):
+        sold = reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2, stranger: 1},
+                                      shipment_id="shp-2")
+
+    assert sold == 1
+    assert (stock_world.stock(teapot), stock_world.stock(stranger)) == ((7, 0), (10, 0))
+    assert _sold(stock_world, order["order_id"]) == {teapot: (3, 3, "sold")}
+    assert sorted(record.getMessage() for record in caplog.records) == sorted([
+        f"vendor order vo-a shipped 2 units of offer {teapot} but 1 are reserved: 1 not sold",
+        f"vendor order vo-a shipped 1 units of offer {stranger} but 0 are reserved: 1 not sold"])
+
+
+def test_a_shipment_without_lines_sells_every_unit_still_reserved(stock_world):
+    teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
+    order = stock_world.order(("vo-a", "ven-a", teapot, 5), ("vo-a", "ven-a", cups, 1))
+    reservations.reserve_order(stock_world.runtime.uow(), order)
+    reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+
+    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a") == 4
+
+    assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((5, 0), (9, 0))
+    assert _sold(stock_world, order["order_id"]) == {teapot: (5, 5, "sold"), cups: (1, 1, "sold")}
+
+
+def test_shipped_units_are_summed_per_offer_and_an_event_without_lines_means_everything():
+    shipped = {"vendor_order_id": "vo-a", "lines": [{"line_id": "l1", "offer_id": "off-1", "quantity": 1},
+                                                    {"line_id": "l2", "offer_id": "off-1", "quantity": 2},
+                                                    {"line_id": "l3", "offer_id": "off-2", "quantity": 1}]}
+
+    assert reservations.shipped_units(shipped) == {"off-1": 3, "off-2": 1}
+    assert reservations.shipped_units({"vendor_order_id": "vo-a"}) is None
+
+
 def test_returned_units_are_restocked_once_per_return_and_only_when_asked(stock_world):
     teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
     order = stock_world.order(("vo-a", "ven-a", teapot, 3), ("vo-a", "ven-a", cups, 1))

@@ -73,11 +73,19 @@ class OrderReservation(Base):
 
 
 class Reservation(Base):
-    """Units of one offer held for one vendor order; ``status`` reserved, released or sold."""
+    """Units of one offer held for one vendor order; ``status`` reserved, released or sold.
+
+    Shipments sell the units parcel by parcel: ``sold_quantity`` of ``quantity`` left
+    the stock, the rest is still held while ``reserved`` and was given back once ``released``.
+    """
 
     __tablename__ = "reservations"
     __table_args__ = (UniqueConstraint("order_id", "vendor_order_id", "offer_id"),
-                      CheckConstraint("quantity > 0", name="quantity_positive"))
+                      CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("sold_quantity >= 0 AND sold_quantity <= quantity", name="sold_within_quantity"),
+                      CheckConstraint("(status = 'reserved' AND sold_quantity < quantity) OR "
+                                      "(status = 'sold' AND sold_quantity = quantity) OR status = 'released'",
+                                      name="status_agrees_with_sold_quantity"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -85,6 +93,7 @@ class Reservation(Base):
     offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"))
     vendor_id: Mapped[str] = mapped_column(String(36))
     quantity: Mapped[int] = mapped_column(Integer)
+    sold_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
