@@ -15,8 +15,6 @@ class PaymentsSettings(ServiceSettings):
 
     # Which payment provider answers (PAYMENTS_PROVIDER); a PSP adapter adds its own name.
     provider: Literal["sandbox"] = "sandbox"
-    # Vendors whose payouts the sandbox refuses (PAYMENTS_SANDBOX_FAILING_PAYOUT_VENDORS, a JSON list), to try failures.
-    sandbox_failing_payout_vendors: list[str] = []
     # How often the worker checks whether a scheduled payout run is due (PAYMENTS_PAYOUT_SWEEP_SECONDS).
     payout_sweep_seconds: float = Field(300.0, gt=0)
 
@@ -32,3 +30,5 @@ class PaymentsRuntimeSettings(BaseModel):
     payout_every_hours: int = Field(0, ge=0, le=24 * 31,
                                     description="Scheduled payout runs every N hours; 0 runs them only on demand")
     default_currency: str = Field("EUR", pattern="^[A-Z]{3}$")
+    sandbox_failing_payout_vendors: list[str] = Field(
+        [], description="Sandbox provider only: vendors whose payouts it refuses, to try payout failures")

@@ -1,14 +1,11 @@
 """Declarative base of the payments tables; amounts are BIGINT minor units, never floats."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, MetaData
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from chassis.modeling import new_id, not_negative, now, status_in, utc  # noqa: F401  (re-exported)
-from chassis.tables import NAMING_CONVENTION
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY.
-BIG_SERIAL = BigInteger().with_variant(Integer(), "sqlite")
+from chassis.tables import NAMING_CONVENTION, BigId  # noqa: F401  (re-exported)
 
 
 class Base(DeclarativeBase):

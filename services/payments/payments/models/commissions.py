@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from payments.models.base import BIG_SERIAL, Base, not_negative
+from payments.models.base import BigId, Base, not_negative
 
 
 class CommissionRule(Base):
@@ -44,7 +44,7 @@ class CommissionLine(Base):
         Index("ix_commission_lines_vendor_order", "vendor_order_id", "line_id"),
     )
 
-    id: Mapped[int] = mapped_column(BIG_SERIAL, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(10))
     vendor_order_id: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[str] = mapped_column(String(64))

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from payments.models.base import BIG_SERIAL, Base
+from payments.models.base import BigId, Base
 
 
 class LedgerAccount(Base):
@@ -45,7 +45,7 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (Index("ix_ledger_entries_account_created", "account_key", "created_at", "id"),)
 
-    id: Mapped[int] = mapped_column(BIG_SERIAL, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
     account_key: Mapped[str] = mapped_column(ForeignKey("ledger_accounts.key"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)

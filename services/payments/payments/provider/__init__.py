@@ -59,7 +59,11 @@ class PaymentProvider(Protocol):
     def records(self, start: datetime, end: datetime) -> list[Record]: ...
 
 
-def provider_for(session, settings) -> PaymentProvider:
-    """The provider named by ``settings.provider``, booking in ``session`` where it keeps records here."""
+def provider_for(session) -> PaymentProvider:
+    """The configured provider (``PAYMENTS_PROVIDER``; the sandbox is the only one built in),
+    booking in ``session`` where it keeps records here."""
+    from chassis.runtime_settings import current
     from payments.provider.sandbox import SandboxProvider
-    return SandboxProvider(session, failing_payout_vendors=settings.sandbox_failing_payout_vendors)
+    from payments.settings import PaymentsRuntimeSettings
+    failing = current(session, PaymentsRuntimeSettings).sandbox_failing_payout_vendors
+    return SandboxProvider(session, failing_payout_vendors=failing)

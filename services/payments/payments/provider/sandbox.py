@@ -35,7 +35,7 @@ class SandboxMethod:
     refund_failure: str | None = None
 
 
-TEST_METHODS = {
+SANDBOX_METHODS = {
     "pm_card_visa": SandboxMethod("visa", "4242"),
     "pm_card_mastercard": SandboxMethod("mastercard", "4444"),
     "pm_card_chargeDeclined": SandboxMethod("visa", "0002", decline_code="card_declined"),
@@ -54,7 +54,7 @@ class SandboxProvider:
 
     def authorize(self, *, merchant_reference: str, amount_minor: int, currency: str,
                   payment_method: str) -> Authorization:
-        method = TEST_METHODS.get(payment_method)
+        method = SANDBOX_METHODS.get(payment_method)
         if method is None:
             raise UnknownPaymentMethod(payment_method)
         record = self._book("authorize", merchant_reference, amount_minor, currency, method.decline_code,
@@ -65,7 +65,7 @@ class SandboxProvider:
     def capture(self, *, authorization: str, merchant_reference: str, amount_minor: int) -> Outcome:
         parent = self._parent(authorization, "authorize")
         self._check_within(parent, amount_minor, ("capture", "void"))
-        failure = TEST_METHODS[parent.payment_method].capture_failure
+        failure = SANDBOX_METHODS[parent.payment_method].capture_failure
         return self._outcome(self._book("capture", merchant_reference, amount_minor, parent.currency, failure,
                                         parent=parent))
 
@@ -80,7 +80,7 @@ class SandboxProvider:
         self._check_within(parent, amount_minor, ("refund",))
         method = self._parent(parent.parent_reference, "authorize").payment_method
         return self._outcome(self._book("refund", merchant_reference, amount_minor, parent.currency,
-                                        TEST_METHODS[method].refund_failure, parent=parent))
+                                        SANDBOX_METHODS[method].refund_failure, parent=parent))
 
     def pay_out(self, *, vendor_id: str, merchant_reference: str, amount_minor: int, currency: str) -> Outcome:
         failure = "payout_account_closed" if vendor_id in self._failing_payout_vendors else None

@@ -1,0 +1,120 @@
+"""A customer pays an order: the order's total (as events told payments) is authorized at the provider.
+
+Two transactions, so no row lock is held while the provider answers: the first checks the order
+and opens a ``pending`` payment (the database allows one live payment per order); the second
+records the provider's answer, splits an authorization into one charge per vendor order, and
+publishes ``payment.authorized`` or ``payment.failed``. An order cancelled in between gets its
+authorization voided at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chassis.errors import Problem
+from chassis.uow import UnitOfWork
+from payments import payable_orders, settlement
+from payments.domain.states import ChargeStatus, PayableOrderStatus, PaymentStatus
+from payments.models import Charge, PayableVendorOrder, Payment
+from payments.models.base import new_id, now
+from payments.provider import Authorization, UnknownPaymentMethod, provider_for
+from payments.provider.sandbox import SANDBOX_METHODS
+
+
+_GONE = (PayableOrderStatus.CANCELLED, PayableOrderStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class Pay:
+    order_id: str
+    customer_id: str
+    payment_method: str
+
+
+def pay(uow: UnitOfWork, command: Pay) -> Payment:
+    """Authorize the order's total with ``command.payment_method``; the payment, authorized or failed."""
+    if command.payment_method not in SANDBOX_METHODS:
+        raise Problem(422, "unknown-payment-method", f"{command.payment_method!r} is not a payment method here",
+                      known_methods=sorted(SANDBOX_METHODS))
+    payment_id = _open_payment(uow, command)
+    return _authorize(uow, payment_id, command.payment_method)
+
+
+def _open_payment(uow: UnitOfWork, command: Pay) -> str:
+    with uow:
+        order = payable_orders.customers_order(uow.session, command.order_id, command.customer_id)
+        if order.status != PayableOrderStatus.AWAITING_PAYMENT:
+            raise Problem(409, "order-not-payable", f"order {order.order_id} is {order.status}, not awaiting payment",
+                          order_status=order.status)
+        _refuse_if_live(uow.session, order.order_id)
+        payment = Payment(id=new_id(), order_id=order.order_id, customer_id=order.customer_id,
+                          status=PaymentStatus.PENDING, currency=order.currency, amount_minor=order.total_minor,
+                          captured_minor=0, voided_minor=0, payment_method=command.payment_method,
+                          created_at=now(), updated_at=now())
+        uow.session.add(payment)
+        try:
+            uow.commit()
+        except IntegrityError:  # another request opened one first (the live-payment index)
+            raise _already_paid(order.order_id) from None
+        return payment.id
+
+
+def _refuse_if_live(session, order_id: str) -> None:
+    live = session.scalar(select(Payment.status).where(
+        Payment.order_id == order_id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.AUTHORIZED,
+                                                          PaymentStatus.SETTLED])))
+    if live is not None:
+        raise _already_paid(order_id)
+
+
+def _already_paid(order_id: str) -> Problem:
+    return Problem(409, "order-already-paid", f"order {order_id} already has a payment")
+
+
+def _authorize(uow: UnitOfWork, payment_id: str, method: str) -> Payment:
+    with uow:
+        # The order first, then the payment: the order of locks every event handler takes.
+        order_id = uow.session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
+        order = payable_orders.locked_order(uow.session, order_id)
+        payment = uow.session.get(Payment, payment_id, with_for_update=True)
+        try:
+            answer = provider_for(uow.session).authorize(merchant_reference=payment.id,
+                                                         amount_minor=payment.amount_minor,
+                                                         currency=payment.currency, payment_method=method)
+        except UnknownPaymentMethod:  # the configured provider knows fewer methods than the sandbox
+            answer = Authorization(False, None, "unknown_payment_method")
+        _record(uow, payment, answer)
+        if payment.status == PaymentStatus.AUTHORIZED and order.status in _GONE:
+            settlement.void_order(uow, payment.order_id)
+        uow.commit()
+        return payment
+
+
+def _record(uow: UnitOfWork, payment: Payment, answer: Authorization) -> None:
+    payment.provider_reference, payment.card_brand, payment.card_last4 = (
+        answer.reference, answer.card_brand, answer.card_last4)
+    payment.authorization_expires_at, payment.updated_at = answer.expires_at, now()
+    if not answer.succeeded:
+        payment.status, payment.failure_code = PaymentStatus.FAILED, answer.failure_code
+        uow.publish("payment.failed", dict(payment_id=payment.id, order_id=payment.order_id,
+                                           amount_minor=payment.amount_minor, currency=payment.currency,
+                                           reason_code=answer.failure_code), subject=payment.order_id)
+        return
+    payment.status = PaymentStatus.AUTHORIZED
+    uow.session.add_all(_charges(uow.session, payment))
+    uow.session.flush()
+    uow.publish("payment.authorized", dict(
+        payment_id=payment.id, order_id=payment.order_id, amount_minor=payment.amount_minor,
+        currency=payment.currency, payment_method=dict(brand=payment.card_brand, last4=payment.card_last4),
+        expires_at=payment.authorization_expires_at.isoformat()), subject=payment.order_id)
+
+
+def _charges(session, payment: Payment) -> list[Charge]:
+    parts = session.scalars(select(PayableVendorOrder).where(PayableVendorOrder.order_id == payment.order_id)
+                            .order_by(PayableVendorOrder.vendor_order_id))
+    return [Charge(vendor_order_id=part.vendor_order_id, payment_id=payment.id, order_id=payment.order_id,
+                   vendor_id=part.vendor_id, status=ChargeStatus.AUTHORIZED, currency=payment.currency,
+                   amount_minor=part.total_minor, captured_minor=0, refunded_minor=0, commission_minor=0,
+                   commission_reversed_minor=0, updated_at=now()) for part in parts]
