@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 
-from chassis.events.consumer import EventConsumer
-from chassis.events.envelope import CloudEvent
 from chassis.runtime import Runtime
 from chassis.tables import outbox
+from chassis.testing.events import deliver
 from catalog import listing
 from catalog.app import definition
 from catalog.events import handlers_by_type
@@ -74,13 +73,7 @@ class StockWorld:
 
     def deliver(self, event_type: str, data: dict, *, event_id: str | None = None) -> str:
         """Hand an event to catalog's consumer as the worker would (inbox included); 'handled' or 'duplicate'."""
-        consumer = EventConsumer(service="catalog", handlers=handlers_by_type(), new_uow=self.runtime.uow,
-                                 dead_letters=None)
-        event = CloudEvent.new("orders", event_type, data)
-        if event_id is not None:
-            event = replace(event, id=event_id)
-        consumer.parse(_Message(event.to_dict()))  # the contract validation the worker does first
-        return consumer.apply(event)
+        return deliver(self.runtime, handlers_by_type(), event_type, data, event_id=event_id)
 
     def stock(self, offer_id: str) -> tuple[int, int]:
         """(available, reserved) of the offer."""
@@ -100,9 +93,3 @@ class StockWorld:
         with self.runtime.uow() as uow:
             rows = uow.session.execute(select(outbox.c.event_type, outbox.c.envelope).order_by(outbox.c.id))
             return [(kind, envelope["data"]) for kind, envelope in rows if not event_types or kind in event_types]
-
-
-@dataclass
-class _Message:
-    body: dict
-    delivery_info: dict | None = None

@@ -13,9 +13,8 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from chassis.events.consumer import EventConsumer
-from chassis.events.envelope import CloudEvent
 from chassis.tables import outbox
+from chassis.testing.events import deliver as deliver_event
 from contracts.testing import assert_valid_event
 from orders.domain.placement import OfferQuote, RequestedLine
 from orders.events import handlers_by_type
@@ -36,22 +35,13 @@ QUOTES = {  # offer -> (vendor, unit price, shipping)
 VENDOR_A_TOTAL = 2 * 2500 + 3 * 800 + 490  # 2 teapots, 3 cups, the dearest shipping
 
 
-class _Message:
-    def __init__(self, body: dict) -> None:
-        self.body = body
-
-
 def uow_of(app):
     return app.extensions["chassis.runtime"].uow()
 
 
 def deliver(app, event_type: str, data: dict) -> str:
     """Hand an event to orders' consumer as the worker would, under a fresh event id."""
-    consumer = EventConsumer(service="orders", handlers=handlers_by_type(), new_uow=app.extensions[
-        "chassis.runtime"].uow, dead_letters=None)
-    event = CloudEvent.new(event_type.split(".")[0], event_type, data)
-    consumer.parse(_Message(event.to_dict()))  # the contract validation the worker does first
-    return consumer.apply(event)
+    return deliver_event(app.extensions["chassis.runtime"], handlers_by_type(), event_type, data)
 
 
 def events(app, event_type: str) -> list[dict]:

@@ -6,16 +6,15 @@ Orders are placed with the real placement use case (quotes made by hand); events
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from chassis.events.consumer import EventConsumer
-from chassis.events.envelope import CloudEvent
 from chassis.runtime import Runtime
 from chassis.tables import outbox
+from chassis.testing.events import deliver
 from contracts.testing import assert_valid_event
 from orders.app import definition
 from orders.domain.placement import OfferQuote, RequestedLine
@@ -30,11 +29,6 @@ ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "postal_code": "
            "country": "FR", "phone": "+33 6 12 34 56 78"}
 SAGA_EVENTS = ("order.awaiting_payment", "order.processing", "order.rejected", "order.cancelled",
                "vendor_order.cancelled")
-
-
-class _Message:
-    def __init__(self, body: dict) -> None:
-        self.body = body
 
 
 @dataclass
@@ -56,13 +50,7 @@ class SagaWorld:
 
     def deliver(self, event_type: str, data: dict, *, event_id: str | None = None) -> str:
         """Hand an event to orders' consumer as the worker would (inbox included); 'handled' or 'duplicate'."""
-        consumer = EventConsumer(service="orders", handlers=handlers_by_type(), new_uow=self.runtime.uow,
-                                 dead_letters=None)
-        event = CloudEvent.new(event_type.split(".")[0], event_type, data)
-        if event_id is not None:
-            event = replace(event, id=event_id)
-        consumer.parse(_Message(event.to_dict()))  # the contract validation the worker does first
-        return consumer.apply(event)
+        return deliver(self.runtime, handlers_by_type(), event_type, data, event_id=event_id)
 
     def stock_reserved(self, order_id: str) -> dict:
         return {"order_id": order_id, "lines": [{"offer_id": line.offer_id, "vendor_id": line.vendor_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from chassis.modeling import new_id, not_negative, now, status_in, utc  # noqa: F401  (re-exported for the service's modules)
+from chassis.modeling import new_id, not_negative, now, status_in, utc  # noqa: F401  (re-exported)
 from chassis.tables import NAMING_CONVENTION
 
 
