@@ -9,17 +9,14 @@ as in ``test_order_saga_e2e``. The orders worker looks for due deadlines every h
 """
 from __future__ import annotations
 
-import base64
 import json
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import update
@@ -30,6 +27,7 @@ from catalog.testing import VENDOR_A, CatalogWorld
 from chassis.testing.apps import settings_for, start_app
 from chassis.testing.backends import Backend, backend_name
 from chassis.testing.processes import ServiceProcess, service_env
+from chassis.testing.token_endpoint import TokenEndpoint
 from orders.app import definition as orders_definition
 from orders.models import Order
 
@@ -39,37 +37,6 @@ CLIENT_ID, CLIENT_SECRET = "orders-service", "orders-secret"
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Rue de la Paix", "postal_code": "75002", "city": "Paris",
            "country": "FR", "phone": "+33 1 23 45 67 89"}
 SWEEP_SECONDS = "0.5"
-
-
-class TokenEndpoint:
-    """identity's client_credentials grant for orders' client: a ``service`` token, else 401."""
-
-    def __init__(self, token_issuer) -> None:
-        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                granted = self.headers.get("Authorization") == expected
-                body = ({"access_token": token_issuer.issue(CLIENT_ID, client_id=CLIENT_ID, roles=["service"]),
-                         "token_type": "Bearer", "expires_in": 600} if granted else {"error": "invalid_client"})
-                raw = json.dumps(body).encode()
-                self.send_response(200 if granted else 401)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def free_port() -> int:
@@ -94,7 +61,7 @@ class Marketplace:
     def __init__(self, workdir, token_issuer, jwks_url: str) -> None:
         self.workdir, self.issuer = workdir, token_issuer
         self.backend = Backend(backend_name(), workdir)
-        self.tokens = TokenEndpoint(token_issuer)
+        self.tokens = TokenEndpoint(token_issuer, CLIENT_ID, CLIENT_SECRET)
         self.processes: list[ServiceProcess] = []
         self.catalog_url, self.orders_url = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
         self.catalog = start_app(catalog_definition(), settings_for(catalog_definition(), self.backend, jwks_url))

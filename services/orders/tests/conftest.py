@@ -6,13 +6,12 @@ the test issuer, so catalog verifies them exactly as it would identity's.
 """
 from __future__ import annotations
 
-import base64
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from chassis.testing.token_endpoint import TokenEndpoint
 
 ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET = "orders-service", "orders-secret"
 
@@ -36,46 +35,9 @@ class ServedApp:
         self.server.server_close()
 
 
-class TokenEndpoint:
-    """identity's client_credentials grant for one client: a service token for the right secret, else 401."""
-
-    def __init__(self, token_issuer) -> None:
-        expected = "Basic " + base64.b64encode(f"{ORDERS_CLIENT_ID}:{ORDERS_CLIENT_SECRET}".encode()).decode()
-        self.issued = 0
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("Authorization") != expected:
-                    return self._answer(401, {"error": "invalid_client"})
-                endpoint.issued += 1
-                token = token_issuer.issue(ORDERS_CLIENT_ID, client_id=ORDERS_CLIENT_ID, roles=["service"])
-                self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 600})
-
-            def _answer(self, status: int, body: dict) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def token_endpoint(token_issuer):
-    endpoint = TokenEndpoint(token_issuer)
+    endpoint = TokenEndpoint(token_issuer, ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET)
     yield endpoint
     endpoint.close()
 
