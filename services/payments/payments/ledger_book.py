@@ -75,6 +75,16 @@ def balance(session: Session, account: AccountKey) -> int:
     return value or 0
 
 
+def locked_balances(session: Session, *accounts: AccountKey) -> dict[AccountKey, int]:
+    """Lock ``accounts`` (opened at 0 if new) in the order every posting locks them; their running balances.
+
+    For an amount decided from a balance (a payout of the whole available balance): read it here and
+    post in the same transaction, and nothing moves it in between."""
+    by_key = {account_key(account): account for account in accounts}
+    locked = _locked_balances(session.connection(), by_key, now())
+    return {account: locked[key] for key, account in by_key.items()}
+
+
 def vendor_balances(session: Session, vendor_id: str) -> list[VendorBalance]:
     """What the marketplace owes a vendor per currency, pending and available (negative when it owes back)."""
     rows = session.execute(select(_accounts.c.kind, _accounts.c.currency, _accounts.c.balance_minor)

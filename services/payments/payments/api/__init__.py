@@ -1,7 +1,7 @@
 """Payments HTTP resources: one module per resource, registered here."""
 from __future__ import annotations
 
-RESOURCE_MODULES = ("payments", "refunds", "reconciliation",)
+RESOURCE_MODULES = ("payments", "refunds", "reconciliation", "payouts")
 
 
 def blueprints() -> list:
