@@ -11,7 +11,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate test bench bench-identity bench-gateway bench-storefront bench-reservations asyncapi clean
+.PHONY: install run migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -34,8 +34,11 @@ run: migrate
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -e .env,$(MARKETPLACE_VAR_DIR)/service-clients.env \
 		2>&1 || test $$? -eq 130
 
+# Tests run in parallel worker processes (pytest-xdist), one per CPU and at most four, each with
+# its own databases and broker namespaces; PYTEST_WORKERS=0 runs them all in this process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run_chassis_overhead.py
@@ -51,6 +54,9 @@ bench-storefront: install
 
 bench-reservations: install
 	$(BIN)/python bench/run_catalog_reservations.py
+
+bench-orders: install
+	$(BIN)/python bench/run_orders_placement.py
 
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml

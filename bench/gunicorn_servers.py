@@ -122,6 +122,19 @@ class GunicornServer:
             self.process.wait()
 
 
+class ServiceWeb(GunicornServer):
+    """``<service> web --bind 127.0.0.1:<port> --workers N``: a service's own gunicorn command.
+
+    It execs gunicorn with ``-c python:chassis.gunicorn_conf`` (sync workers), so the
+    process started is the gunicorn master and ``stop()``/``cpu_seconds()`` work as
+    for any server here. ``name`` is the service (its console script in .venv/bin).
+    """
+
+    def command(self) -> list[str]:
+        return [str(Path(sys.executable).parent / self.name), "web", "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(self.workers)]
+
+
 def _children(pid: int) -> list[int]:
     text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
     return [int(child) for child in text.split()]

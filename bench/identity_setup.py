@@ -10,7 +10,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from gunicorn_servers import REPO_ROOT, GunicornServer, _children
+from gunicorn_servers import REPO_ROOT, ServiceWeb, _children
 
 IDENTITY = REPO_ROOT / ".venv" / "bin" / "identity"
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # nothing listens: only the Location header is read
@@ -69,16 +69,8 @@ def provision(var_dir: Path, email: str, password: str) -> Credentials:
                        email, password, user_kind="operator (admin), from `identity create-operator`")
 
 
-class IdentityWeb(GunicornServer):
-    """``identity web --bind 127.0.0.1:<port> --workers N``: the service's own gunicorn command.
-
-    It execs gunicorn with ``-c python:chassis.gunicorn_conf`` (sync workers), so
-    the process started is the gunicorn master and ``stop()``/``cpu_seconds()`` work
-    as for the chassis benchmark. ``WEB_*`` from the shell are dropped by ``start()``.
-    """
-
-    def command(self) -> list[str]:
-        return [str(IDENTITY), "web", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
+class IdentityWeb(ServiceWeb):
+    """``identity web --bind 127.0.0.1:<port> --workers N``. ``WEB_*`` from the shell are dropped by ``start()``."""
 
     def worker_pids(self) -> list[int]:
         return _children(self.process.pid)

@@ -20,7 +20,6 @@ import os
 import platform
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,12 +33,12 @@ from pathlib import Path
 from apps import BARE_LIST_PATH
 from catalog_seed import COMMON_WORD, ROOTS, CatalogSize, seed
 from gateway_setup import GUNICORN_CONF, gateway_server, jwt_env
-from gunicorn_servers import REPO_ROOT, GunicornServer, _cpu_seconds
+from gunicorn_servers import GunicornServer
 from machine import measure_other_load
+from throwaway_databases import SERVER_ROOT, backend_cpu, migrate, throwaway_database
 from wrk_load import LoadResult, LoadShape, run_wrk, wrk_version
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SERVER_ROOT = "postgresql://postgres@127.0.0.1:5432"
 AUDIENCE = "marketplace"
 PAGE_SIZE = 50
 MIN_RATIO_NEWEST = 0.8
@@ -100,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(targets)} targets; about {load:.0f}s of load", flush=True)
     other_load = measure_other_load()
     with ExitStack() as stack:
-        database = _throwaway_database(stack)
+        database = throwaway_database(stack, f"bench_catalog_{os.getpid()}")
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-storefront-")))
         seeded = _migrate_and_seed(database, scratch, CatalogSize(products=args.products, offers=args.offers))
         _check_summary(database)
@@ -133,44 +132,17 @@ def _targets() -> list[Target]:
 
 # --- database
 
-def _throwaway_database(stack: ExitStack) -> str:
-    """Create ``bench_catalog_<pid>``; dropped when ``stack`` unwinds. Returns its URL."""
-    import psycopg
-
-    name = f"bench_catalog_{os.getpid()}"
-    with psycopg.connect(f"{SERVER_ROOT}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(f"{SERVER_ROOT}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"dropped database {name}", flush=True)
-
-    stack.callback(drop)
-    return f"{SERVER_ROOT}/{name}"
-
-
-def _catalog_env(database: str, scratch: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in _FOREIGN and not key.startswith("CATALOG_")}
-    return {**env, "CATALOG_DATABASE_URL": database, "MARKETPLACE_VAR_DIR": str(scratch / "catalog-var")}
-
-
 def _migrate_and_seed(database: str, scratch: Path, size: CatalogSize) -> dict:
-    started = time.monotonic()
-    migrate = subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "catalog"), "db", "upgrade"], cwd=REPO_ROOT,
-                             env=_catalog_env(database, scratch), capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL, check=False)
-    if migrate.returncode != 0:
-        raise RuntimeError(f"catalog db upgrade failed:\n{migrate.stdout}{migrate.stderr}")
+    migrate_seconds = migrate("catalog", database, scratch)
     migrated = time.monotonic()
     figures = seed(database, size)
     seconds = time.monotonic() - migrated
     steps = ", ".join(f"{key.removesuffix('_seconds')} {value:.1f}s" for key, value in figures.items()
                       if key.endswith("_seconds"))
-    print(f"database {database.rsplit('/', 1)[1]}: migrated in {migrated - started:.1f}s; seeded in {seconds:.1f}s "
+    print(f"database {database.rsplit('/', 1)[1]}: migrated in {migrate_seconds:.1f}s; seeded in {seconds:.1f}s "
           f"({steps}): {figures['categories']} categories, {figures['products']} products "
           f"({figures['listed_products']} listed), {figures['offers']} offers", flush=True)
-    return {**figures, "migrate_seconds": migrated - started, "seed_seconds": seconds}
+    return {**figures, "migrate_seconds": migrate_seconds, "seed_seconds": seconds}
 
 
 # --- in-process: SQL statements per request, and an optional profile
@@ -385,24 +357,14 @@ def _load_and_account(servers: dict[str, GunicornServer], target: Target, shape:
                       database: str) -> Run:
     measured = [servers[target.server]] + ([servers[target.upstream]] if target.upstream else [])
     before = [server.cpu_seconds() for server in measured]
-    backends_before = _backend_cpu(database)
+    backends_before = backend_cpu(database)
     result = run_wrk(servers[target.server].base_url + target.path, shape, {})
-    backends_after = _backend_cpu(database)
+    backends_after = backend_cpu(database)
     requests = max(result.requests, 1)
     per_request = [(server.cpu_seconds() - start) / requests * 1e6 for server, start in zip(measured, before)]
     # Backends live as long as the workers' pooled connections; one that came or went mid-run counts as 0.
     database_cpu = sum(cpu - backends_before.get(pid, cpu) for pid, cpu in backends_after.items()) / requests * 1e6
     return Run(result, per_request[0], per_request[1] if target.upstream else 0.0, database_cpu)
-
-
-def _backend_cpu(database: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend connected to ``database`` (same machine, /proc)."""
-    import psycopg
-
-    with psycopg.connect(f"{SERVER_ROOT}/postgres", autocommit=True) as connection:
-        pids = [row[0] for row in connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
-                                                     (database.rsplit("/", 1)[1],))]
-    return {pid: _cpu_seconds(pid) for pid in pids}
 
 
 # --- report

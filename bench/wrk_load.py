@@ -5,11 +5,12 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPORT_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
 MARKER = "WRK_JSON "
+STATUS_MARKER = "WRK_STATUSES "  # optional: answers per HTTP status, from scripts that count them
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class LoadResult:
     max_ms: float
     errors: dict[str, int]
     server_cpu_us_per_request: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)  # only from scripts printing WRK_STATUSES
 
 
 def wrk_path() -> str:
@@ -89,10 +91,12 @@ def finish_wrk(process: subprocess.Popen, shape: LoadShape) -> LoadResult:
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({process.returncode}): {stderr or stdout}")
     raw = json.loads(line[len(MARKER):])
+    statuses = next((json.loads(l[len(STATUS_MARKER):]) for l in stdout.splitlines() if l.startswith(STATUS_MARKER)),
+                    {})
     return LoadResult(
         requests=raw["requests"], requests_per_second=raw["requests"] / (raw["duration_us"] / 1e6),
         p50_ms=raw["p50_us"] / 1000, p95_ms=raw["p95_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
-        max_ms=raw["max_us"] / 1000, errors=raw["errors"])
+        max_ms=raw["max_us"] / 1000, errors=raw["errors"], statuses=statuses)
 
 
 def wrk_version() -> str:

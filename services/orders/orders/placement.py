@@ -48,10 +48,15 @@ def place_order(uow, customer_id: str, request: PlaceOrder, quotes: Mapping[str,
                   total_minor=totals.total_minor, shipping_address=dict(request.shipping_address),
                   billing_address=dict(request.billing_address) if request.billing_address else None,
                   created_at=moment, updated_at=moment)
+    # Ids are ours, but the mappers have no relationships to order the inserts by: one flush per parent
+    # table (the order, then all its vendor orders in one INSERT), the lines go with the commit.
     uow.session.add(order)
     uow.session.flush()
+    vendor_orders = {vendor_id: _vendor_order(order, vendor_id, group, moment) for vendor_id, group in groups.items()}
+    uow.session.add_all(vendor_orders.values())
+    uow.session.flush()
     positions = {line.offer_id: position for position, line in enumerate(lines)}  # merged: one line per offer
-    placed = [_vendor_order(uow.session, order, vendor_id, group, positions, moment)
+    placed = [_order_lines(uow.session, vendor_orders[vendor_id], group, positions)
               for vendor_id, group in groups.items()]
     uow.session.add(TimelineEntry(order_id=order.id, at=moment, actor=dict(actor), from_status=None,
                                   to_status=PENDING_ORDER, reason=None))
@@ -59,18 +64,17 @@ def place_order(uow, customer_id: str, request: PlaceOrder, quotes: Mapping[str,
     return order
 
 
-def _vendor_order(session, order: Order, vendor_id: str, group: list[PricedLine], positions: Mapping[str, int],
-                  moment) -> dict:
-    """Store one vendor order and its lines; return its part of ``order.placed``."""
+def _vendor_order(order: Order, vendor_id: str, group: list[PricedLine], moment) -> VendorOrder:
     totals = vendor_order_totals(group)
-    vendor_order = VendorOrder(id=new_id(), order_id=order.id, vendor_id=vendor_id, customer_id=order.customer_id,
-                               status=PENDING_VENDOR_ORDER, currency=order.currency,
-                               items_total_minor=totals.items_minor, shipping_minor=totals.shipping_minor,
-                               total_minor=totals.total_minor, refunded_minor=0, status_changed_at=moment,
-                               created_at=moment, updated_at=moment)
-    session.add(vendor_order)
-    session.flush()
-    rows = [OrderLine(id=new_id(), order_id=order.id, vendor_order_id=vendor_order.id,
+    return VendorOrder(id=new_id(), order_id=order.id, vendor_id=vendor_id, customer_id=order.customer_id,
+                       status=PENDING_VENDOR_ORDER, currency=order.currency, items_total_minor=totals.items_minor,
+                       shipping_minor=totals.shipping_minor, total_minor=totals.total_minor, refunded_minor=0,
+                       status_changed_at=moment, created_at=moment, updated_at=moment)
+
+
+def _order_lines(session, vendor_order: VendorOrder, group: list[PricedLine], positions: Mapping[str, int]) -> dict:
+    """Add one (stored) vendor order's lines; return its part of ``order.placed``."""
+    rows = [OrderLine(id=new_id(), order_id=vendor_order.order_id, vendor_order_id=vendor_order.id,
                       position=positions[line.offer_id],
                       offer_id=line.offer_id, product_id=line.product_id, category_id=line.category_id,
                       vendor_id=line.vendor_id, title=line.title, unit_price_minor=line.unit_price_minor,
@@ -78,9 +82,9 @@ def _vendor_order(session, order: Order, vendor_id: str, group: list[PricedLine]
                       shipped_quantity=0, returned_quantity=0)
             for line in group]
     session.add_all(rows)
-    return {"vendor_order_id": vendor_order.id, "vendor_id": vendor_id, "items_total_minor": totals.items_minor,
-            "shipping_minor": totals.shipping_minor, "total_minor": totals.total_minor,
-            "lines": [_line_data(row) for row in rows]}
+    return {"vendor_order_id": vendor_order.id, "vendor_id": vendor_order.vendor_id,
+            "items_total_minor": vendor_order.items_total_minor, "shipping_minor": vendor_order.shipping_minor,
+            "total_minor": vendor_order.total_minor, "lines": [_line_data(row) for row in rows]}
 
 
 def _line_data(line: OrderLine) -> dict:
