@@ -4,16 +4,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+# The formula guard lives in chassis (every service's CSV exports use it); re-exported for the importers.
+from chassis.csv_cells import guarded, unguarded  # noqa: F401
+
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0"})
 _WHOLE = re.compile(r"[+-]?\d+")
-# Spreadsheets evaluate a cell starting with = + - @ tab or CR (CSV injection); OWASP's
-# advice is a leading apostrophe. Apostrophes already before such a start get one more,
-# so that taking one away on import gives back any text exactly.
-_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
-_GUARDED_START = re.compile(r"'+[=+\-@\t\r]")
-# The only numbers the service writes that start with a trigger; spreadsheets read them as numbers.
-_NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d+)?([eE][+-]?\d+)?")
 
 
 class RowErrors(Exception):
@@ -101,18 +97,6 @@ def format_minor(amount: int) -> str:
     """``1250`` -> ``12.50``: how exports write money, and imports read it back."""
     sign = "-" if amount < 0 else ""
     return f"{sign}{abs(amount) // 100}.{abs(amount) % 100:02d}"
-
-
-def guarded(cell: str) -> str:
-    """``cell`` as written to a CSV: ``'`` before a start a spreadsheet would evaluate as a formula."""
-    if _FORMULA_START.match(cell) and not _NEGATIVE_NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
-
-
-def unguarded(cell: str) -> str:
-    """``cell`` as read from a CSV: what :func:`guarded` was given (one ``'`` less before a formula start)."""
-    return cell[1:] if _GUARDED_START.match(cell) else cell
 
 
 def format_value(value) -> str:

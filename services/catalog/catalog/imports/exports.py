@@ -1,33 +1,17 @@
 """CSV exports of a vendor's offers and products, streamed, in the columns the import reads back."""
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis.csv_cells import csv_lines
 from catalog.imports import offer_rows, product_rows
-from catalog.imports.cells import format_minor, format_value, guarded
+from catalog.imports.cells import format_minor, format_value
 from catalog.models import Category, ImportError_, Offer, Product
 
 BATCH = 500
-
-
-def csv_lines(header: Iterable[str], records: Iterable[Iterable[str]]) -> Iterator[str]:
-    """The header then each record, one CSV line at a time, every cell guarded against formulas.
-
-    Every CSV the service emits goes through here, so no column can forget the guard.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for record in itertools.chain([list(header)], records):
-        writer.writerow([guarded(cell) for cell in record])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def offers(session: Session, vendor_id: str) -> Iterator[str]:
