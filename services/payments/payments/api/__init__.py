@@ -1,7 +1,7 @@
 """Payments HTTP resources: one module per resource, registered here."""
 from __future__ import annotations
 
-RESOURCE_MODULES = ("payments", "refunds", "reconciliation", "payouts")
+RESOURCE_MODULES = ("payments", "refunds", "reconciliation", "payouts", "commission_rules", "balances", "ledger")
 
 
 def blueprints() -> list:

@@ -1,0 +1,110 @@
+"""The ledger as vendors see it: statements of their pending or available account, and monthly
+commission invoices. Vendor staff read their own vendor's; operators any vendor's (another
+vendor's id answers 404 to vendor staff). Both answer JSON, or CSV with ``Accept: text/csv`` or
+``?format=csv`` (streamed, every cell guarded against spreadsheet formulas)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Response, request, stream_with_context
+from flask.views import MethodView
+
+from chassis.app import runtime
+from chassis.auth.flask import require_auth
+from chassis.auth.principal import OPERATOR, VENDOR
+from chassis.blueprint import Blueprint
+from chassis.pagination import close_request_session, request_connection, request_session
+from chassis.runtime_settings import current as current_settings
+from payments import invoices, statements
+from payments.api.ledger_schemas import FormatQuerySchema, InvoiceSchema, StatementQuerySchema, StatementSchema
+from payments.api.tenancy import readable_vendor
+from payments.settings import PaymentsRuntimeSettings
+
+SECURITY = [{"bearerAuth": []}]
+CSV_DOC = {"200": {"description": "JSON, or CSV with Accept: text/csv or ?format=csv",
+                   "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}}}
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("payments_ledger", __name__, url_prefix="/api/v1/ledger",
+                   description="Vendor statements (running balance, CSV) and monthly commission invoices.")
+    bp.teardown_request(close_request_session)
+
+    @bp.route("/statement")
+    class StatementResource(MethodView):
+        @require_auth(roles=(VENDOR, OPERATOR))
+        @bp.arguments(StatementQuerySchema, location="query")
+        @bp.response(200, StatementSchema)
+        @bp.doc(security=SECURITY, responses=CSV_DOC)
+        def get(self, query):
+            """Entries of a vendor account, oldest first, with the balance after each (read as owed).
+
+            Pages follow `next_cursor` (keyset on (created_at, id)); the CSV has the whole period."""
+            statement = _statement(query)
+            if _wants_csv(query):
+                return _csv(statements.csv_export, statement, filename=_statement_filename(statement))
+            connection = request_connection()
+            after = statements.Position.decode(query["cursor"]) if "cursor" in query else None
+            entries, next_cursor = statements.page(connection, statement, after, query["limit"])
+            return {"vendor_id": statement.vendor_id, "account": statement.account, "currency": statement.currency,
+                    "start": statement.start, "end": statement.end, "entries": entries, "next_cursor": next_cursor,
+                    "opening_balance_minor": statements.balance_before(connection, statement, statement.start)
+                    if statement.start else 0,
+                    "closing_balance_minor": statements.balance_before(connection, statement, statement.end)}
+
+    @bp.route("/invoices/<vendor_id>/<month>")
+    class InvoiceResource(MethodView):
+        @require_auth(roles=(VENDOR, OPERATOR))
+        @bp.arguments(FormatQuerySchema, location="query")
+        @bp.response(200, InvoiceSchema)
+        @bp.doc(security=SECURITY, responses=CSV_DOC)
+        def get(self, query, vendor_id, month):
+            """A vendor's commission invoice for a month (YYYY-MM, UTC): its commission lines and totals."""
+            vendor_id, period = readable_vendor(vendor_id), invoices.Month.parse(month)
+            if _wants_csv(query):
+                return _csv(invoices.csv_export, vendor_id, period,
+                            filename=f"{invoices.invoice_number(vendor_id, period)}.csv")
+            lines = list(invoices.lines(request_connection(), vendor_id, period))
+            return {"number": invoices.invoice_number(vendor_id, period), "vendor_id": vendor_id,
+                    "month": period.name, "start": period.start, "end": period.end, "lines": lines,
+                    "totals": invoices.totals(lines)}
+
+    return bp
+
+
+def _statement(query: dict) -> statements.Statement:
+    vendor_id = readable_vendor(query.get("vendor_id"))
+    currency = query.get("currency") or current_settings(request_session(), PaymentsRuntimeSettings).default_currency
+    return statements.Statement(vendor_id, query["account"], currency,
+                                _day_start(query["from_"]) if "from_" in query else None,
+                                _day_start(query["to"]) + timedelta(days=1) if "to" in query else None)
+
+
+def _wants_csv(query: dict) -> bool:
+    if "format" in query:
+        return query["format"] == "csv"
+    return request.accept_mimetypes.best_match(("application/json", "text/csv")) == "text/csv"
+
+
+def _csv(export, *args, filename: str) -> Response:
+    """Stream ``export(connection, *args)`` on a session of its own (the request's closes before the body)."""
+    database = runtime().database
+
+    def lines():
+        session = database.reads()
+        try:
+            yield from export(session.connection(), *args)
+        finally:
+            session.close()
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
+
+
+def _statement_filename(statement: statements.Statement) -> str:
+    return f"statement-{statement.vendor_id}-{statement.account}-{statement.currency}.csv"
+
+
+def _day_start(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
