@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from chassis.tables import audit_log
+from chassis.testing.backends import backend_name
+from payments import commission_rules
 
 RULES = "/api/v1/commission-rules"
 
@@ -93,6 +95,23 @@ def test_a_second_rule_for_the_same_scope_is_a_conflict_naming_the_existing_rule
     assert (problem["type"], problem["existing_rule_id"]) == ("urn:marketplace:problem:commission-rule-exists",
                                                               first["id"])
     assert first["id"] in problem["detail"]
+
+
+@pytest.mark.skipif(backend_name() != "postgres",
+                    reason="SQLite serializes writing transactions (BEGIN IMMEDIATE): no race to lose")
+def test_a_rule_created_for_the_same_scope_while_checking_is_still_a_conflict(app, client, admin, monkeypatch):
+    check, competitor = commission_rules._refuse_duplicate, {}
+
+    def racing(session, vendor_id, category_id):
+        check(session, vendor_id, category_id)
+        if not competitor:  # another request creates the rule between this check and the insert
+            competitor["id"] = None
+            with app.extensions["chassis.runtime"].uow() as other:
+                competitor["id"] = commission_rules.create_rule(other, vendor_id, category_id, {"rate_bps": 1}).id
+                other.commit()
+    monkeypatch.setattr(commission_rules, "_refuse_duplicate", racing)
+    response = client.post(RULES, json={"rate_bps": 500, "vendor_id": "ven-a"}, headers=admin)
+    assert (response.status_code, response.get_json()["existing_rule_id"]) == (409, competitor["id"])
 
 
 def test_updating_changes_the_terms_and_audits_before_and_after(client, admin, uow):
