@@ -55,7 +55,7 @@ def place(orders_app, offer: dict, quantity: int) -> str:
                        shipping_minor=offer["shipping_minor"], currency=offer["currency"])
     with runtime_of(orders_app).uow() as uow:
         order = place_order(uow, "customer-1", PlaceOrder([RequestedLine(offer["id"], quantity)], ADDRESS),
-                            {offer["id"]: quote})
+                            {offer["id"]: quote}).order
         uow.commit()
         return order.id
 

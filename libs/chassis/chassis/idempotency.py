@@ -14,8 +14,7 @@ from datetime import timedelta
 from typing import Any, Callable
 
 from flask import Response, make_response, request
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 from werkzeug.exceptions import HTTPException
 
 from chassis.errors import Problem, http_exception_response
@@ -77,9 +76,9 @@ def _caller() -> str:
     return f"anonymous:{request.remote_addr}"
 
 
-def _sessions():
+def _engine():
     from chassis.app import runtime
-    return runtime().database.sessions
+    return runtime().database.engine
 
 
 def _run_once(caller: str, key: str, produce: Callable[[], Response]) -> Response:
@@ -105,22 +104,34 @@ def _run_once(caller: str, key: str, produce: Callable[[], Response]) -> Respons
 
 
 def _reserve(caller: str, key: str, print_: str) -> Response | None:
-    """Take the key, or return what the earlier request answered (or raise 409/422)."""
+    """Take the key, or return what the earlier request answered (or raise 409/422).
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in its own short transaction: a
+    concurrent request with the same key waits on the unique index and then gets nothing back.
+    """
     now = utcnow()
-    with _sessions()() as session, session.begin():
-        session.execute(delete(idempotency_keys).where(idempotency_keys.c.caller == caller,
-                                                       idempotency_keys.c.key == key,
-                                                       idempotency_keys.c.expires_at < now))
-        try:
-            with session.begin_nested():
-                session.execute(insert(idempotency_keys).values(
-                    caller=caller, key=key, fingerprint=print_, state="in_flight", created_at=now,
-                    locked_until=now + IN_FLIGHT_LOCK, expires_at=now + _retention()))
+    with _engine().begin() as connection:
+        taken = connection.execute(_insert_key(connection.dialect.name), dict(
+            caller=caller, key=key, fingerprint=print_, state="in_flight", created_at=now,
+            locked_until=now + IN_FLIGHT_LOCK, expires_at=now + _retention())).first()
+        if taken is not None:
             return None
-        except IntegrityError:
-            row = session.execute(select(idempotency_keys).where(idempotency_keys.c.caller == caller,
-                                                                 idempotency_keys.c.key == key)).mappings().one()
+        row = connection.execute(select(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                                idempotency_keys.c.key == key)).mappings().first()
+    if row is None:  # forgotten between the two statements: try again
+        return _reserve(caller, key, print_)
+    if _aware(row["expires_at"]) < now:  # past retention: the key is free again
+        _forget(caller, key)
+        return _reserve(caller, key, print_)
     return _answer_for_existing(row, print_, caller, key)
+
+
+@functools.cache
+def _insert_key(dialect: str):
+    from sqlalchemy.dialects import postgresql, sqlite
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (dialect_insert(idempotency_keys).on_conflict_do_nothing(index_elements=["caller", "key"])
+            .returning(idempotency_keys.c.id))
 
 
 def _answer_for_existing(row, print_: str, caller: str, key: str) -> Response | None:
@@ -146,17 +157,17 @@ def _aware(moment):
 
 def _complete(caller: str, key: str, response: Response) -> None:
     headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
-    with _sessions()() as session, session.begin():
-        session.execute(update(idempotency_keys).where(idempotency_keys.c.caller == caller,
-                                                       idempotency_keys.c.key == key)
-                        .values(state="completed", response_status=response.status_code, response_headers=headers,
-                                response_body=response.get_data(as_text=True), locked_until=None))
+    with _engine().begin() as connection:
+        connection.execute(update(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                          idempotency_keys.c.key == key)
+                           .values(state="completed", response_status=response.status_code, response_headers=headers,
+                                   response_body=response.get_data(as_text=True), locked_until=None))
 
 
 def _forget(caller: str, key: str) -> None:
-    with _sessions()() as session, session.begin():
-        session.execute(delete(idempotency_keys).where(idempotency_keys.c.caller == caller,
-                                                       idempotency_keys.c.key == key))
+    with _engine().begin() as connection:
+        connection.execute(delete(idempotency_keys).where(idempotency_keys.c.caller == caller,
+                                                          idempotency_keys.c.key == key))
 
 
 def _retention() -> timedelta:

@@ -20,6 +20,16 @@ PENDING_ORDER, PENDING_VENDOR_ORDER = OrderStatus.PENDING.value, VendorOrderStat
 
 
 @dataclass(frozen=True)
+class PlacedOrder:
+    """What a placement stored, so the answer is built without reading it back."""
+
+    order: Order
+    vendor_orders: list[VendorOrder]
+    lines: list[OrderLine]
+    timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
 class PlaceOrder:
     """The customer's cart and addresses; prices are never part of it."""
 
@@ -30,7 +40,7 @@ class PlaceOrder:
 
 
 def place_order(uow, customer_id: str, request: PlaceOrder, quotes: Mapping[str, OfferQuote],
-                *, actor: Mapping[str, Any] | None = None) -> Order:
+                *, actor: Mapping[str, Any] | None = None) -> PlacedOrder:
     """Store a ``pending`` order split into one vendor order per vendor and emit ``order.placed``.
 
     Refuses with one 422 (:class:`PlacementRefused`) naming every offending request line.
@@ -56,12 +66,15 @@ def place_order(uow, customer_id: str, request: PlaceOrder, quotes: Mapping[str,
     uow.session.add_all(vendor_orders.values())
     uow.session.flush()
     positions = {line.offer_id: position for position, line in enumerate(lines)}  # merged: one line per offer
-    placed = [_order_lines(uow.session, vendor_orders[vendor_id], group, positions)
-              for vendor_id, group in groups.items()]
-    uow.session.add(TimelineEntry(order_id=order.id, at=moment, actor=dict(actor), from_status=None,
-                                  to_status=PENDING_ORDER, reason=None))
-    uow.publish("order.placed", _placed_data(order, placed), subject=order.id)
-    return order
+    lines_by_vendor = {vendor_id: _order_lines(vendor_orders[vendor_id], group, positions)
+                       for vendor_id, group in groups.items()}
+    all_lines = [line for rows in lines_by_vendor.values() for line in rows]
+    entry = TimelineEntry(order_id=order.id, at=moment, actor=dict(actor), from_status=None, to_status=PENDING_ORDER,
+                          reason=None)
+    uow.session.add_all([*all_lines, entry])
+    uow.publish("order.placed", _placed_data(order, [_vendor_order_data(vendor_orders[vendor_id], rows)
+                                                     for vendor_id, rows in lines_by_vendor.items()]), subject=order.id)
+    return PlacedOrder(order, list(vendor_orders.values()), sorted(all_lines, key=lambda line: line.position), [entry])
 
 
 def _vendor_order(order: Order, vendor_id: str, group: list[PricedLine], moment) -> VendorOrder:
@@ -72,16 +85,18 @@ def _vendor_order(order: Order, vendor_id: str, group: list[PricedLine], moment)
                        status_changed_at=moment, created_at=moment, updated_at=moment)
 
 
-def _order_lines(session, vendor_order: VendorOrder, group: list[PricedLine], positions: Mapping[str, int]) -> dict:
-    """Add one (stored) vendor order's lines; return its part of ``order.placed``."""
-    rows = [OrderLine(id=new_id(), order_id=vendor_order.order_id, vendor_order_id=vendor_order.id,
+def _order_lines(vendor_order: VendorOrder, group: list[PricedLine], positions: Mapping[str, int]) -> list[OrderLine]:
+    return [OrderLine(id=new_id(), order_id=vendor_order.order_id, vendor_order_id=vendor_order.id,
                       position=positions[line.offer_id],
                       offer_id=line.offer_id, product_id=line.product_id, category_id=line.category_id,
                       vendor_id=line.vendor_id, title=line.title, unit_price_minor=line.unit_price_minor,
                       shipping_minor=line.shipping_minor, quantity=line.quantity, currency=line.currency,
                       shipped_quantity=0, returned_quantity=0)
             for line in group]
-    session.add_all(rows)
+
+
+def _vendor_order_data(vendor_order: VendorOrder, rows: list[OrderLine]) -> dict:
+    """One vendor order's part of ``order.placed``."""
     return {"vendor_order_id": vendor_order.id, "vendor_id": vendor_order.vendor_id,
             "items_total_minor": vendor_order.items_total_minor, "shipping_minor": vendor_order.shipping_minor,
             "total_minor": vendor_order.total_minor, "lines": [_line_data(row) for row in rows]}

@@ -41,7 +41,7 @@ def processing_order(app, lines: dict[str, int], customer: str = "cus-alice") ->
               for offer, (vendor, price, shipping) in QUOTES.items()}
     command = PlaceOrder([RequestedLine(offer, quantity) for offer, quantity in lines.items()], ADDRESS)
     with uow_of(app) as uow:
-        order = place_order(uow, customer, command, quotes)
+        order = place_order(uow, customer, command, quotes).order
         move_order(uow.session, order, "awaiting_payment", SAGA)
         move_order(uow.session, order, "processing", SAGA)
         vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()

@@ -48,7 +48,8 @@ def order_in(app, status: str, offers: tuple[str, ...] = ("teapot",), customer: 
     quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
               for offer, (vendor, price, shipping) in QUOTES.items()}
     with uow_of(app) as uow:
-        order = place_order(uow, customer, PlaceOrder([RequestedLine(offer, 1) for offer in offers], ADDRESS), quotes)
+        cart = PlaceOrder([RequestedLine(offer, 1) for offer in offers], ADDRESS)
+        order = place_order(uow, customer, cart, quotes).order
         path = {"pending": [], "awaiting_payment": ["awaiting_payment"], "rejected": ["rejected"],
                 "cancelled": ["awaiting_payment", "cancelled"], "processing": ["awaiting_payment", "processing"],
                 "completed": ["awaiting_payment", "processing", "completed"]}[status]

@@ -66,7 +66,7 @@ def processing_order(app) -> dict[str, str]:
               for offer, (vendor, price, shipping) in QUOTES.items()}
     command = PlaceOrder([RequestedLine("teapot", 2), RequestedLine("cups", 3), RequestedLine("kettle", 1)], ADDRESS)
     with uow_of(app) as uow:
-        order = place_order(uow, "cus-alice", command, quotes)
+        order = place_order(uow, "cus-alice", command, quotes).order
         move_order(uow.session, order, "awaiting_payment", SAGA)
         move_order(uow.session, order, "processing", SAGA)
         vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()

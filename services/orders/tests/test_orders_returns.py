@@ -37,7 +37,7 @@ def delivered(app, client, staff_a, staff_b, alice):
         quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
                   for offer, (vendor, price, shipping) in QUOTES.items()}
         order = place_order(uow, "cus-alice", PlaceOrder([RequestedLine("teapot", 2), RequestedLine("cups", 3),
-                                                          RequestedLine("kettle", 1)], ADDRESS), quotes)
+                                                          RequestedLine("kettle", 1)], ADDRESS), quotes).order
         move_order(uow.session, order, "awaiting_payment", SAGA)
         move_order(uow.session, order, "processing", SAGA)
         vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()

@@ -44,7 +44,7 @@ class SagaWorld:
         with self.runtime.uow() as uow:
             order = place_order(uow, customer_id, request, {offer_id: OfferQuote(
                 offer_id=offer_id, product_id=str(uuid.uuid4()), category_id=None, vendor_id=vendor, title="Teapot",
-                price_minor=2500, shipping_minor=490, currency="EUR") for offer_id, vendor in quotes.items()})
+                price_minor=2500, shipping_minor=490, currency="EUR") for offer_id, vendor in quotes.items()}).order
             uow.commit()
             return order.id
 

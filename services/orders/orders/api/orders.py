@@ -62,11 +62,10 @@ def blueprint() -> Blueprint:
             raise_for_problems(problems)  # before asking catalog anything
             quotes = catalog_client().quote([line.offer_id for line in merged])
             with runtime().uow() as uow:
-                order = place_order(uow, current_principal().subject, command, quotes, actor=event_actor())
+                placed = place_order(uow, current_principal().subject, command, quotes, actor=event_actor())
                 uow.commit()
-                order_id = order.id
-            return _order_dict(request_session(), request_session().get(Order, order_id)), 201, {
-                "Location": url_for("orders_orders.OrderResource", order_id=order_id)}
+                body = order_view(placed.order, placed.vendor_orders, placed.lines, placed.timeline, refunds={})
+            return body, 201, {"Location": url_for("orders_orders.OrderResource", order_id=placed.order.id)}
 
         @require_auth(roles=(CUSTOMER, OPERATOR))
         @bp.arguments(OrderQuerySchema, location="query")
@@ -186,13 +185,19 @@ def _columns(row) -> dict:
 def _order_dict(session, order: Order) -> dict:
     vendor_orders = session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
     lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.position)).all()
+    timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order.id)
+                               .order_by(TimelineEntry.at, TimelineEntry.id)).all()
+    refunds = refunds_by_vendor_order(session, [vendor_order.id for vendor_order in vendor_orders])
+    return order_view(order, vendor_orders, lines, timeline, refunds)
+
+
+def order_view(order: Order, vendor_orders, lines, timeline, refunds) -> dict:
+    """The order as ``OrderSchema`` shows it: vendor orders in the order of their first line, each with
+    its lines (by position) and refunds."""
     first_position = {}
     for line in lines:
         first_position.setdefault(line.vendor_order_id, line.position)
     vendor_orders = sorted(vendor_orders, key=lambda vendor_order: first_position.get(vendor_order.id, 0))
-    timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order.id)
-                               .order_by(TimelineEntry.at, TimelineEntry.id)).all()
-    refunds = refunds_by_vendor_order(session, [vendor_order.id for vendor_order in vendor_orders])
     return {**_columns(order), "timeline": [_columns(entry) for entry in timeline],
             "vendor_orders": [{**_columns(vendor_order),
                                "lines": [_columns(line) for line in lines if line.vendor_order_id == vendor_order.id],
