@@ -43,3 +43,21 @@ def csv_lines(header: Iterable[str], records: Iterable[Iterable[str]]) -> Iterat
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+def streamed_csv(database, write, *args, filename: str):
+    """A ``text/csv`` attachment whose lines ``write(session, *args)`` yields while the body is sent.
+
+    It reads on a session of its own: the request's is closed before a streamed body is written.
+    """
+    from flask import Response, stream_with_context
+
+    def lines():
+        session = database.reads()
+        try:
+            yield from write(session, *args)
+        finally:
+            session.close()
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})

@@ -6,7 +6,7 @@ Vendors import and export their own data; operators act for one vendor with
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session
 from chassis.permissions import ADMIN, OPERATOR
+from chassis.csv_cells import streamed_csv
 from catalog.imports import csv_files, exports, jobs, offer_rows, product_rows
 from catalog.models import ImportJob
 from catalog.products import Editor
@@ -211,13 +212,4 @@ def _job(job_id: str) -> dict:
 
 
 def _csv(write, key: str, filename: str) -> Response:
-    database = runtime().database
-
-    def lines():
-        session = database.reads()
-        try:
-            yield from write(session, key)
-        finally:
-            session.close()
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return streamed_csv(runtime().database, write, key, filename=filename)

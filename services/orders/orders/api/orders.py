@@ -19,7 +19,8 @@ from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
 from chassis.permissions import ADMIN, operator_write
-from orders.api.filters import CreationDaysSchema, created_within, total_within
+from chassis.day_filters import CreationDaysSchema, created_within
+from orders.api.filters import total_within
 from orders.api.schemas import OrderSchema, OrderSummarySchema, PlaceOrderSchema
 from orders.catalog_client import catalog_client
 from orders.domain.placement import RequestedLine, check_request, raise_for_problems

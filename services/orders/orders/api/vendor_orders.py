@@ -15,8 +15,8 @@ from chassis.auth.principal import CUSTOMER, OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
+from chassis.day_filters import created_within
 from orders import fulfilment
-from orders.api.filters import created_within
 from orders.api.schemas import (CancellationSchema, RefusalSchema, ShipmentInputSchema, VendorOrderDetailSchema,
                                 VendorOrderQuerySchema, VendorOrderSummarySchema)
 from orders.api.callers import request_caller

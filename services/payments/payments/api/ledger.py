@@ -4,10 +4,7 @@ vendor's id answers 404 to vendor staff). Both answer JSON, or CSV with ``Accept
 ``?format=csv`` (streamed, every cell guarded against spreadsheet formulas)."""
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timedelta, timezone
-
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask.views import MethodView
 
 from chassis.app import runtime
@@ -16,6 +13,8 @@ from chassis.auth.principal import OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
 from chassis.pagination import close_request_session, request_connection, request_session
 from chassis.runtime_settings import current as current_settings
+from chassis.day_filters import day_after, day_start
+from chassis.csv_cells import streamed_csv
 from payments import invoices, statements
 from payments.api.ledger_schemas import FormatQuerySchema, InvoiceSchema, StatementQuerySchema, StatementSchema
 from payments.api.tenancy import readable_vendor
@@ -77,8 +76,8 @@ def _statement(query: dict) -> statements.Statement:
     vendor_id = readable_vendor(query.get("vendor_id"))
     currency = query.get("currency") or current_settings(request_session(), PaymentsRuntimeSettings).default_currency
     return statements.Statement(vendor_id, query["account"], currency,
-                                _day_start(query["from_"]) if "from_" in query else None,
-                                _day_start(query["to"]) + timedelta(days=1) if "to" in query else None)
+                                day_start(query["from_"]) if "from_" in query else None,
+                                day_after(query["to"]) if "to" in query else None)
 
 
 def _wants_csv(query: dict) -> bool:
@@ -88,23 +87,9 @@ def _wants_csv(query: dict) -> bool:
 
 
 def _csv(export, *args, filename: str) -> Response:
-    """Stream ``export(connection, *args)`` on a session of its own (the request's closes before the body)."""
-    database = runtime().database
-
-    def lines():
-        session = database.reads()
-        try:
-            yield from export(session.connection(), *args)
-        finally:
-            session.close()
-    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
+    return streamed_csv(runtime().database, lambda session, *values: export(session.connection(), *values), *args,
+                        filename=filename)
 
 
 def _statement_filename(statement: statements.Statement) -> str:
     return f"statement-{statement.vendor_id}-{statement.account}-{statement.currency}.csv"
-
-
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)

@@ -22,12 +22,12 @@ from chassis.app import runtime
 from chassis.auth.flask import current_principal, require_auth
 from chassis.auth.principal import CUSTOMER, OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
+from chassis.day_filters import created_within
 from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_connection, request_session
 from payments.api.callers import Reader, request_reader
-from payments.api.schemas import (PaymentDeclinedSchema, PaymentQuerySchema, PaymentSchema, PayOrderSchema,
-                                  created_within)
+from payments.api.schemas import PaymentDeclinedSchema, PaymentQuerySchema, PaymentSchema, PayOrderSchema
 from payments.authorization import Pay, pay
 from payments.domain.states import PaymentStatus
 from payments.models import Charge, Payment

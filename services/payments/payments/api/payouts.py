@@ -4,7 +4,6 @@ Another vendor's payout answers 404, as if it did not exist.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
 
 import marshmallow as ma
 from flask import url_for
@@ -21,6 +20,7 @@ from chassis.errors import Problem
 from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
 from chassis.permissions import operator_read, operator_write
+from chassis.day_filters import CreationDaysSchema, created_within
 from payments.domain.states import PayoutStatus
 from payments.models import Payout, PayoutRun
 from payments.payouts import Trigger, run_payouts
@@ -54,13 +54,11 @@ class RunSchema(RunSummarySchema):
     payouts = ma.fields.List(ma.fields.Nested(PayoutSchema))
 
 
-class PayoutQuerySchema(ma.Schema):
+class PayoutQuerySchema(CreationDaysSchema):
     vendor_id = ma.fields.String(validate=validate.Length(min=1, max=64),
                                  metadata={"description": "Operators: one vendor's payouts"})
     status = ma.fields.String(validate=validate.OneOf([status.value for status in PayoutStatus]))
     run_id = ma.fields.String(validate=validate.Length(min=1, max=64))
-    created_from = ma.fields.Date(metadata={"description": "Created on or after this day (UTC)"})
-    created_to = ma.fields.Date(metadata={"description": "Created on or before this day (UTC)"})
 
 
 def blueprint() -> Blueprint:
@@ -111,11 +109,7 @@ def blueprint() -> Blueprint:
             for name in ("vendor_id", "status", "run_id"):
                 if name in filters:
                     query = query.where(getattr(Payout, name) == filters[name])
-            if "created_from" in filters:
-                query = query.where(Payout.created_at >= _day_start(filters["created_from"]))
-            if "created_to" in filters:
-                query = query.where(Payout.created_at < _day_start(filters["created_to"]) + timedelta(days=1))
-            return query
+            return created_within(query, Payout.created_at, filters)
 
     @bp.route("/<payout_id>")
     class PayoutResource(MethodView):
@@ -149,7 +143,3 @@ def _run_detail(run_id: str) -> dict:
                               .order_by(Payout.vendor_id, Payout.currency)).mappings().all()
     return {**{column.key: getattr(run, column.key) for column in PayoutRun.__table__.columns},
             "payouts": [dict(payout) for payout in payouts]}
-
-
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)

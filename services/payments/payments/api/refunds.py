@@ -13,8 +13,9 @@ from chassis.auth.flask import require_auth
 from chassis.blueprint import Blueprint
 from chassis.errors import Problem
 from chassis.pagination import SelectPage, close_request_session, request_connection
+from chassis.day_filters import created_within
 from payments.api.callers import Reader, request_reader
-from payments.api.schemas import RefundQuerySchema, RefundSchema, created_within
+from payments.api.schemas import RefundQuerySchema, RefundSchema
 from payments.models import Refund
 
 SECURITY = [{"bearerAuth": []}]

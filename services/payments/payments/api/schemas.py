@@ -5,13 +5,11 @@ Amounts are integers in minor units with their ISO 4217 currency. Fields a calle
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-
 import marshmallow as ma
 from marshmallow import validate
-from sqlalchemy import Select
 
 from chassis.audit import UtcDateTime
+from chassis.day_filters import CreationDaysSchema
 from chassis.errors import ProblemSchema
 from payments.domain.states import ChargeStatus, PaymentStatus, RefundStatus
 
@@ -91,18 +89,6 @@ class RefundSchema(ma.Schema):
     created_at = UtcDateTime()
 
 
-class CreationDaysSchema(ma.Schema):
-    """``created_from`` / ``created_to``: UTC days, both inclusive; the first not after the second."""
-
-    created_from = ma.fields.Date(metadata={"description": "Created on or after this day (UTC)"})
-    created_to = ma.fields.Date(metadata={"description": "Created on or before this day (UTC)"})
-
-    @ma.validates_schema
-    def _days_in_order(self, data, **kwargs) -> None:
-        if "created_from" in data and "created_to" in data and data["created_from"] > data["created_to"]:
-            raise ma.ValidationError("created_from is after created_to", "created_to")
-
-
 class PaymentQuerySchema(CreationDaysSchema):
     status = ma.fields.String(validate=validate.OneOf([status.value for status in PaymentStatus]))
     order_id = ma.fields.String(validate=ID)
@@ -115,16 +101,3 @@ class RefundQuerySchema(CreationDaysSchema):
     order_id = ma.fields.String(validate=ID)
     vendor_id = ma.fields.String(validate=ID)
     customer_id = ma.fields.String(validate=ID)
-
-
-def created_within(query: Select, column, filters: dict) -> Select:
-    """``query`` narrowed to rows whose ``column`` falls on ``created_from`` .. ``created_to`` (UTC days, inclusive)."""
-    if "created_from" in filters:
-        query = query.where(column >= _day_start(filters["created_from"]))
-    if "created_to" in filters:
-        query = query.where(column < _day_start(filters["created_to"]) + timedelta(days=1))
-    return query
-
-
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
