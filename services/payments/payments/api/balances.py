@@ -13,7 +13,7 @@ from chassis.auth.principal import OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
 from chassis.pagination import SelectPage, close_request_session, request_session
 from payments import ledger_book
-from payments.api.tenancy import own_vendor, readable_vendor
+from payments.api.callers import own_vendor, readable_vendor
 from payments.domain.ledger import AccountKind
 from payments.models import LedgerAccount
 

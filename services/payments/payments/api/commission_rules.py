@@ -20,7 +20,7 @@ from chassis.permissions import operator_write
 from payments import commission_rules
 from payments.api.commission_rule_schemas import (PreviewQuerySchema, PreviewSchema, RuleInputSchema, RuleQuerySchema,
                                                    RuleSchema, TermsSchema)
-from payments.api.tenancy import own_vendor, readable_vendor
+from payments.api.callers import own_vendor, readable_vendor
 from payments.domain.commissions import PRECEDENCE
 from payments.models import CommissionRule
 

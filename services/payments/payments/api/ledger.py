@@ -17,7 +17,7 @@ from chassis.day_filters import day_after, day_start
 from chassis.csv_cells import streamed_csv
 from payments import invoices, statements
 from payments.api.ledger_schemas import FormatQuerySchema, InvoiceSchema, StatementQuerySchema, StatementSchema
-from payments.api.tenancy import readable_vendor
+from payments.api.callers import readable_vendor
 from payments.settings import PaymentsRuntimeSettings
 
 SECURITY = [{"bearerAuth": []}]

@@ -23,6 +23,7 @@ from chassis.permissions import operator_read, operator_write
 from chassis.day_filters import CreationDaysSchema, created_within
 from payments.domain.states import PayoutStatus
 from payments.models import Payout, PayoutRun
+from payments.api.callers import request_reader
 from payments.payouts import Trigger, run_payouts
 
 SECURITY = [{"bearerAuth": []}]
@@ -128,10 +129,8 @@ def blueprint() -> Blueprint:
 
 def _visible(query):
     """Operators see every payout; vendor staff only their token's vendor's."""
-    principal = current_principal()
-    if principal.is_operator:
-        return query
-    return query.where(Payout.vendor_id == (principal.vendor_id or ""))
+    reader = request_reader()
+    return query if reader.operator else query.where(Payout.vendor_id == reader.vendor_id)
 
 
 def _run_detail(run_id: str) -> dict:
