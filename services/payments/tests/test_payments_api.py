@@ -22,36 +22,9 @@ VOLATILE = ("id", "created_at", "updated_at", "authorization_expires_at")
 
 
 @pytest.fixture
-def customer(bearer):
-    return bearer(subject="cus-1", roles=["customer"])
-
-
-@pytest.fixture
-def other_customer(bearer):
-    return bearer(subject="cus-2", roles=["customer"])
-
-
-@pytest.fixture
-def vendor_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
-
-
-@pytest.fixture
 def vendor_z(bearer):
     """Staff of a vendor selling nothing in these orders."""
     return bearer(subject="staff-z", roles=["vendor"], vendor_id="ven-z")
-
-
-@pytest.fixture
-def operator(bearer):
-    return bearer(subject="op-1", roles=["operator", "support"])
-
-
-@pytest.fixture
-def market(app):
-    world = Marketplace(app)
-    world.placed()
-    return world
 
 
 def pay(client, caller: dict, order_id: str, method: str = "pm_card_visa", key: str | None = "key-1", **extra):

@@ -12,31 +12,6 @@ from payments import commission_rules
 RULES = "/api/v1/commission-rules"
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def admin(bearer):
-    return bearer(subject="op-1", roles=["operator", "admin"])
-
-
-@pytest.fixture
-def support(bearer):
-    return bearer(subject="op-2", roles=["operator"])
-
-
-@pytest.fixture
-def staff_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
-
-
-@pytest.fixture
-def staff_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id="ven-b")
-
-
 def create(client, admin, expected_status: int = 201, **body) -> dict:
     response = client.post(RULES, json=body, headers=admin)
     assert response.status_code == expected_status, response.get_json()
@@ -56,7 +31,7 @@ def test_an_admin_creates_a_rule_with_its_scope_and_the_creation_is_audited(clie
                                        "min_minor", "max_minor")} == {
         "scope": "vendor_category", "vendor_id": "ven-a", "category_id": "books", "rate_bps": 800,
         "fixed_fee_minor": 50, "min_minor": 100, "max_minor": 900}
-    assert audit_rows(uow, rule["id"]) == [("commission_rule.created", "op-1", None, {
+    assert audit_rows(uow, rule["id"]) == [("commission_rule.created", "op-admin", None, {
         "vendor_id": "ven-a", "category_id": "books", "rate_bps": 800, "fixed_fee_minor": 50, "min_minor": 100,
         "max_minor": 900})]
 
@@ -146,38 +121,38 @@ def test_deleting_a_rule_removes_it_and_is_audited(client, admin, uow):
     assert [row[0] for row in audit_rows(uow, rule["id"])] == ["commission_rule.created", "commission_rule.deleted"]
 
 
-def test_support_operators_read_every_rule_but_change_none(client, admin, support):
+def test_support_operators_read_every_rule_but_change_none(client, admin, operator):
     rule = create(client, admin, vendor_id="ven-b", rate_bps=1000)
-    assert [r["id"] for r in client.get(RULES, headers=support).get_json()] == [rule["id"]]
-    assert client.get(f"{RULES}/{rule['id']}", headers=support).status_code == 200
-    assert client.post(RULES, json={"rate_bps": 1}, headers=support).status_code == 403
-    assert client.patch(f"{RULES}/{rule['id']}", json={"rate_bps": 1}, headers=support).status_code == 403
-    assert client.delete(f"{RULES}/{rule['id']}", headers=support).status_code == 403
+    assert [r["id"] for r in client.get(RULES, headers=operator).get_json()] == [rule["id"]]
+    assert client.get(f"{RULES}/{rule['id']}", headers=operator).status_code == 200
+    assert client.post(RULES, json={"rate_bps": 1}, headers=operator).status_code == 403
+    assert client.patch(f"{RULES}/{rule['id']}", json={"rate_bps": 1}, headers=operator).status_code == 403
+    assert client.delete(f"{RULES}/{rule['id']}", headers=operator).status_code == 403
 
 
-def test_vendor_staff_read_the_rules_applying_to_their_vendor_and_never_another_vendors(client, admin, staff_a):
+def test_vendor_staff_read_the_rules_applying_to_their_vendor_and_never_another_vendors(client, admin, vendor_a):
     default = create(client, admin, rate_bps=1000)
     books = create(client, admin, category_id="books", rate_bps=1200)
     own = create(client, admin, vendor_id="ven-a", rate_bps=800)
     own_books = create(client, admin, vendor_id="ven-a", category_id="books", rate_bps=500)
     other = create(client, admin, vendor_id="ven-b", rate_bps=700)
     other_books = create(client, admin, vendor_id="ven-b", category_id="books", rate_bps=600)
-    listed = client.get(RULES, headers=staff_a).get_json()
+    listed = client.get(RULES, headers=vendor_a).get_json()
     # Most specific first, as the precedence applies them.
     assert [rule["id"] for rule in listed] == [own_books["id"], own["id"], books["id"], default["id"]]
     for hidden in (other, other_books):
-        response = client.get(f"{RULES}/{hidden['id']}", headers=staff_a)
+        response = client.get(f"{RULES}/{hidden['id']}", headers=vendor_a)
         assert (response.status_code, response.mimetype) == (404, "application/problem+json")
-    assert client.get(f"{RULES}/{books['id']}", headers=staff_a).status_code == 200
+    assert client.get(f"{RULES}/{books['id']}", headers=vendor_a).status_code == 200
     # Asking for another vendor's rules by filter changes nothing.
-    assert [r["id"] for r in client.get(f"{RULES}?vendor_id=ven-b", headers=staff_a).get_json()] == [
+    assert [r["id"] for r in client.get(f"{RULES}?vendor_id=ven-b", headers=vendor_a).get_json()] == [
         rule["id"] for rule in listed]
 
 
-def test_vendor_staff_and_customers_cannot_write_rules(client, admin, staff_a, bearer):
+def test_vendor_staff_and_customers_cannot_write_rules(client, admin, vendor_a, bearer):
     rule = create(client, admin, vendor_id="ven-a", rate_bps=1000)
     customer = bearer(subject="cus-1", roles=["customer"])
-    for caller in (staff_a, customer):
+    for caller in (vendor_a, customer):
         assert client.post(RULES, json={"rate_bps": 1, "vendor_id": "ven-a"}, headers=caller).status_code == 403
         assert client.patch(f"{RULES}/{rule['id']}", json={"rate_bps": 1}, headers=caller).status_code == 403
         assert client.delete(f"{RULES}/{rule['id']}", headers=caller).status_code == 403
@@ -241,10 +216,10 @@ def test_the_preview_bounds_the_percentage_and_adds_the_fixed_fee(client, admin)
     assert preview(client, admin, vendor_id="ven-a", amount_minor=120)["commission_minor"] == 120
 
 
-def test_vendor_staff_preview_their_own_vendor_only(client, admin, staff_a, every_scope):
-    assert preview(client, staff_a, category_id="books", amount_minor=10_000)["rule"]["scope"] == "vendor_category"
+def test_vendor_staff_preview_their_own_vendor_only(client, admin, vendor_a, every_scope):
+    assert preview(client, vendor_a, category_id="books", amount_minor=10_000)["rule"]["scope"] == "vendor_category"
     response = client.get(f"{RULES}/preview", query_string={"vendor_id": "ven-b", "amount_minor": 100},
-                          headers=staff_a)
+                          headers=vendor_a)
     assert (response.status_code, response.mimetype) == (404, "application/problem+json")
 
 

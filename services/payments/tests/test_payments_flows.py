@@ -13,13 +13,6 @@ from payments.models import CommissionLine, LedgerEntry, Payment, ProviderRecord
 from payments.testing import Marketplace
 
 
-@pytest.fixture
-def market(app):
-    world = Marketplace(app)
-    world.placed()
-    return world
-
-
 def test_paying_authorizes_the_order_total_learned_from_events_and_splits_it_per_vendor_order(market):
     payment = market.pay()
     assert (payment.status, payment.amount_minor, payment.card_brand, payment.card_last4) == (

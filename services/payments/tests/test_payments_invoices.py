@@ -16,21 +16,6 @@ INVOICES = "/api/v1/ledger/invoices"
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def operator(bearer):
-    return bearer(subject="op-2", roles=["operator"])
-
-
-@pytest.fixture
-def staff_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
-
-
-@pytest.fixture
 def this_month() -> str:
     return now().strftime("%Y-%m")
 
@@ -68,8 +53,8 @@ def add_line(app, at: datetime, commission: int, currency: str = "EUR") -> None:
         uow.commit()
 
 
-def test_the_invoice_lists_charges_and_reversals_with_their_rule_and_totals_them(client, world, staff_a, this_month):
-    answer = invoice(client, staff_a, "ven-a", this_month)
+def test_the_invoice_lists_charges_and_reversals_with_their_rule_and_totals_them(client, world, vendor_a, this_month):
+    answer = invoice(client, vendor_a, "ven-a", this_month)
     assert [(line["kind"], line["rule_scope"], line["rate_bps"], line["base_minor"], line["commission_minor"])
             for line in answer["lines"]] == [("charge", "vendor_category", 1200, 2000, 240),
                                              ("reversal", "vendor_category", 1200, 2000, -96),
@@ -96,21 +81,21 @@ def test_the_invoice_keeps_to_its_month_and_totals_each_currency(app, client, op
     assert invoice(client, operator, "ven-a", "2026-08")["lines"] == []
 
 
-def test_the_invoice_as_csv_has_the_lines_then_a_total_per_currency(client, world, staff_a, this_month):
-    response = client.get(f"{INVOICES}/ven-a/{this_month}", headers={**staff_a, "Accept": "text/csv"})
+def test_the_invoice_as_csv_has_the_lines_then_a_total_per_currency(client, world, vendor_a, this_month):
+    response = client.get(f"{INVOICES}/ven-a/{this_month}", headers={**vendor_a, "Accept": "text/csv"})
     assert (response.status_code, response.mimetype) == (200, "text/csv")
     assert f"COM-{this_month}-ven-a.csv" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [(row["kind"], row["rate_bps"], row["commission_minor"], row["currency"]) for row in rows] == [
         ("charge", "1200", "240", "EUR"), ("reversal", "1200", "-96", "EUR"), ("reversal", "1200", "-48", "EUR"),
         ("total", "", "96", "EUR")]
-    by_format = client.get(f"{INVOICES}/ven-a/{this_month}?format=csv", headers=staff_a)
+    by_format = client.get(f"{INVOICES}/ven-a/{this_month}?format=csv", headers=vendor_a)
     assert by_format.get_data() == response.get_data()
 
 
-def test_a_vendor_never_reads_another_vendors_invoice(client, world, staff_a, this_month):
+def test_a_vendor_never_reads_another_vendors_invoice(client, world, vendor_a, this_month):
     for path in (f"{INVOICES}/ven-b/{this_month}", f"{INVOICES}/ven-b/{this_month}?format=csv"):
-        response = client.get(path, headers=staff_a)
+        response = client.get(path, headers=vendor_a)
         assert (response.status_code, response.mimetype) == (404, "application/problem+json")
 
 

@@ -230,26 +230,6 @@ def test_the_worker_has_a_payout_job_every_sweep_that_starts_a_due_run(app, runt
 
 # --- the API ----------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def admin(bearer):
-    return bearer(subject="op-admin", roles=["operator", "admin"])
-
-
-@pytest.fixture
-def support(bearer):
-    return bearer(subject="op-support", roles=["operator", "support"])
-
-
-@pytest.fixture
-def vendor_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
-
-
-@pytest.fixture
-def vendor_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id="ven-b")
-
-
 def test_an_admin_runs_payouts_and_gets_the_run_with_its_payouts(app, admin):
     earned(app)
     response = app.test_client().post(RUNS, headers={**admin, "Idempotency-Key": "run-1"})
@@ -273,23 +253,23 @@ def test_a_repeated_run_request_answers_the_same_run(app, runtime, admin):
         assert uow.session.scalar(select(func.count()).select_from(PayoutRun)) == 1
 
 
-def test_running_payouts_needs_an_admin_and_an_idempotency_key(app, admin, support, vendor_a):
+def test_running_payouts_needs_an_admin_and_an_idempotency_key(app, admin, operator, vendor_a):
     client = app.test_client()
     assert client.post(RUNS, headers=admin).status_code == 400
-    assert client.post(RUNS, headers={**support, "Idempotency-Key": "k"}).status_code == 403
+    assert client.post(RUNS, headers={**operator, "Idempotency-Key": "k"}).status_code == 403
     assert client.post(RUNS, headers={**vendor_a, "Idempotency-Key": "k"}).status_code == 403
 
 
-def test_operators_list_runs_newest_first(app, runtime, support, vendor_a):
+def test_operators_list_runs_newest_first(app, runtime, operator, vendor_a):
     first = run_payouts(runtime.uow, Trigger.OPERATOR, "op-1", at=T0)
     second = run_payouts(runtime.uow, Trigger.SCHEDULE, None, at=T0 + timedelta(hours=1))
     client = app.test_client()
-    listed = client.get(RUNS, headers=support).get_json()
+    listed = client.get(RUNS, headers=operator).get_json()
     assert [(r["id"], r["trigger"]) for r in listed] == [(second, "schedule"), (first, "operator")]
     assert client.get(RUNS, headers=vendor_a).status_code == 403
 
 
-def test_vendors_see_only_their_payouts_and_another_vendors_is_not_found(app, runtime, vendor_a, vendor_b, support):
+def test_vendors_see_only_their_payouts_and_another_vendors_is_not_found(app, runtime, vendor_a, vendor_b, operator):
     earned(app)
     run(runtime)
     client = app.test_client()
@@ -299,10 +279,10 @@ def test_vendors_see_only_their_payouts_and_another_vendors_is_not_found(app, ru
     refused = client.get(f"{PAYOUTS}/{own[0]['id']}", headers=vendor_b)
     assert (refused.status_code, refused.get_json()["type"]) == (404, "urn:marketplace:problem:not-found")
     assert client.get(PAYOUTS, headers={**vendor_b}, query_string={"vendor_id": "ven-a"}).get_json() == []
-    assert client.get(f"{PAYOUTS}/{own[0]['id']}", headers=support).get_json() == own[0]
+    assert client.get(f"{PAYOUTS}/{own[0]['id']}", headers=operator).get_json() == own[0]
 
 
-def test_operators_filter_payouts_by_vendor_status_and_day(app, runtime, support):
+def test_operators_filter_payouts_by_vendor_status_and_day(app, runtime, operator):
     earned(app)
     configure(runtime, sandbox_failing_payout_vendors=["ven-b"])
     run(runtime)
@@ -310,11 +290,11 @@ def test_operators_filter_payouts_by_vendor_status_and_day(app, runtime, support
 
     def listed(**query):
         return sorted((p["vendor_id"], p["status"]) for p in
-                      client.get(PAYOUTS, headers=support, query_string=query).get_json())
+                      client.get(PAYOUTS, headers=operator, query_string=query).get_json())
     assert listed() == [("ven-a", "paid"), ("ven-b", "failed")]
     assert listed(vendor_id="ven-b") == [("ven-b", "failed")]
     assert listed(status="paid") == [("ven-a", "paid")]
     today = datetime.now(timezone.utc).date()
     assert listed(created_from=today.isoformat(), created_to=today.isoformat()) == listed()
     assert listed(created_to=(today - timedelta(days=1)).isoformat()) == []
-    assert client.get(PAYOUTS, headers=support, query_string={"status": "lost"}).status_code == 422
+    assert client.get(PAYOUTS, headers=operator, query_string={"status": "lost"}).status_code == 422

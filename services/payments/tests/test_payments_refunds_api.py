@@ -10,31 +10,6 @@ from payments.testing import Marketplace
 REFUNDS = "/api/v1/refunds"
 
 
-@pytest.fixture
-def customer(bearer):
-    return bearer(subject="cus-1", roles=["customer"])
-
-
-@pytest.fixture
-def other_customer(bearer):
-    return bearer(subject="cus-2", roles=["customer"])
-
-
-@pytest.fixture
-def vendor_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
-
-
-@pytest.fixture
-def vendor_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id="ven-b")
-
-
-@pytest.fixture
-def operator(bearer):
-    return bearer(subject="op-1", roles=["operator", "support"])
-
-
 class Refunded:
     """cus-1's order: 10.00 refunded on ven-a, 5.00 on ven-b; cus-2's order: 7.00 on ven-a;
     cus-1's second order, paid with a card whose refunds fail: 3.00 asked of ven-b, failed."""
