@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from chassis.runtime_settings import change
-from chassis.tables import outbox
-from contracts.testing import assert_valid_event
+from chassis.testing.events import published
 from orders.domain.placement import OfferQuote, RequestedLine
 from orders.fulfilment import complete_delivered, refuse_overdue
 from orders.models import Order, Return, VendorOrder
@@ -72,13 +71,7 @@ def order_status(app, vendor_order_id: str) -> str:
 
 def events(app, event_type: str) -> list[dict]:
     """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
-    with uow_of(app) as uow:
-        rows = uow.session.execute(select(outbox.c.envelope).where(outbox.c.event_type == event_type)
-                                   .order_by(outbox.c.created_at))
-        found = [(envelope if isinstance(envelope, dict) else json.loads(envelope))["data"] for (envelope,) in rows]
-    for data in found:
-        assert_valid_event(event_type, data)
-    return found
+    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def post(client, caller, vendor_order_id: str, action: str, body: dict | None = None):

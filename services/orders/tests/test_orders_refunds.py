@@ -6,16 +6,13 @@ handler), as the worker hands them over.
 """
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 
 import pytest
 from sqlalchemy import select, update
 
-from chassis.tables import outbox
-from chassis.testing.events import deliver as deliver_event
-from contracts.testing import assert_valid_event
+from chassis.testing.events import deliver as deliver_event, published
 from orders.domain.placement import OfferQuote, RequestedLine
 from orders.events import handlers_by_type
 from orders.domain.refunds import may_become, refundable_minor, refunded_total
@@ -45,13 +42,8 @@ def deliver(app, event_type: str, data: dict) -> str:
 
 
 def events(app, event_type: str) -> list[dict]:
-    with uow_of(app) as uow:
-        rows = uow.session.execute(select(outbox.c.envelope).where(outbox.c.event_type == event_type)
-                                   .order_by(outbox.c.created_at))
-        found = [(envelope if isinstance(envelope, dict) else json.loads(envelope))["data"] for (envelope,) in rows]
-    for data in found:
-        assert_valid_event(event_type, data)
-    return found
+    """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
+    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def post(client, caller, path: str, body: dict | None = None):

@@ -5,14 +5,12 @@ accepted, shipped and delivered through the vendor-order API, as in the fulfilme
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from chassis.tables import outbox
-from contracts.testing import assert_valid_event
+from chassis.testing.events import published
 from orders.domain.placement import OfferQuote, RequestedLine
 from orders.fulfilment import complete_delivered
 from orders.models import OrderLine, VendorOrder
@@ -82,13 +80,7 @@ def returned_quantities(app, vendor_order_id: str) -> dict[str, int]:
 
 def events(app, event_type: str) -> list[dict]:
     """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
-    with uow_of(app) as uow:
-        rows = uow.session.execute(select(outbox.c.envelope).where(outbox.c.event_type == event_type)
-                                   .order_by(outbox.c.created_at))
-        found = [(envelope if isinstance(envelope, dict) else json.loads(envelope))["data"] for (envelope,) in rows]
-    for data in found:
-        assert_valid_event(event_type, data)
-    return found
+    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def request(client, caller, vendor_order_id: str, lines: dict[str, int], **body):

@@ -30,9 +30,14 @@ def deliver(runtime, handlers: Mapping[str, EventHandler], event_type: str, data
 
 
 def published(runtime, event_type: str, where: Callable[[dict], bool] = lambda data: True) -> list[dict]:
-    """The data of every ``event_type`` event in the service's outbox, oldest first."""
+    """The data of every ``event_type`` event in the service's outbox, oldest first, each checked
+    against its contract."""
+    from contracts.registry import validate
     with runtime.uow() as uow:
         rows = uow.session.execute(select(outbox.c.envelope).where(outbox.c.event_type == event_type)
                                    .order_by(outbox.c.id))
         envelopes = [envelope if isinstance(envelope, dict) else json.loads(envelope) for (envelope,) in rows]
-    return [envelope["data"] for envelope in envelopes if where(envelope["data"])]
+    found = [envelope["data"] for envelope in envelopes if where(envelope["data"])]
+    for data in found:
+        validate(event_type, data)
+    return found
