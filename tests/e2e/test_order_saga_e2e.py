@@ -3,8 +3,8 @@
 A placed order goes orders' outbox -> broker -> catalog's worker (stock reserved) -> broker ->
 orders' worker (awaiting payment). Payments' events are stood in for by orders' own outbox and
 relay (same broker, same envelopes): an authorized payment makes the order processing; a vendor's
-refusal goes back to catalog, which releases its stock; a failed payment cancels an order and
-catalog releases that stock too.
+refusal goes back to catalog, which releases its stock; a failed payment leaves the order awaiting
+payment, its stock reserved, for the customer's next attempt.
 """
 from __future__ import annotations
 
@@ -113,19 +113,21 @@ def test_an_order_is_reserved_paid_refused_and_its_stock_released_through_the_wo
     assert stock(catalog_app, offer["id"], (5, 0)) == (5, 0)
 
 
-def test_a_failed_payment_cancels_the_order_and_catalog_gives_the_stock_back(orders_app, catalog_app, bearer,
-                                                                            workers):
+def test_a_failed_payment_leaves_the_order_awaiting_payment_and_another_card_pays_it(orders_app, catalog_app,
+                                                                                    bearer, workers):
     world = CatalogWorld(catalog_app, bearer)
     offer = world.offer(world.approved_product()["id"], quantity=4)
     order_id = place(orders_app, offer, 4)
-    wait_for_status(orders_app, order_id, "awaiting_payment")
+    total_minor = wait_for_status(orders_app, order_id, "awaiting_payment").total_minor
     assert stock(catalog_app, offer["id"], (0, 4)) == (0, 4)
 
     publish(orders_app, "payment.failed", {"payment_id": "pay-2", "order_id": order_id,
                                            "reason_code": "card_declined"})
+    publish(orders_app, "payment.authorized", {"payment_id": "pay-3", "order_id": order_id,
+                                               "amount_minor": total_minor, "currency": "EUR"})
 
-    assert wait_for_status(orders_app, order_id, "cancelled").status_reason == "card_declined"
-    assert stock(catalog_app, offer["id"], (4, 0)) == (4, 0)
+    assert wait_for_status(orders_app, order_id, "processing").payment_id == "pay-3"  # never cancelled meanwhile
+    assert stock(catalog_app, offer["id"], (0, 4)) == (0, 4)
 
 
 def test_an_order_for_more_than_the_stock_is_rejected(orders_app, catalog_app, bearer, workers):

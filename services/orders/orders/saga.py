@@ -13,8 +13,9 @@ so two facts about one order are applied one after the other.
   to ``processing``, announcing both.
 * ``payment.authorized`` for an order already cancelled (the unpaid timeout, or the customer, won
   the race): the order stays cancelled; payments voids the authorization on ``order.cancelled``.
-* ``payment.failed`` before ``stock.reserved``: ignored. A failed attempt leaves nothing to undo,
-  the customer may still pay, and the unpaid timeout cancels the order if nobody does.
+* ``payment.failed``, whenever it comes: the order is left as it is. A declined attempt leaves
+  nothing to undo and payments lets the customer pay again with another method (its 402 says the
+  order still awaits payment); the unpaid timeout cancels the order if nobody does.
 """
 from __future__ import annotations
 
@@ -99,15 +100,13 @@ def payment_authorized(uow, order_id: str, payment_id: str, authorized_at: datet
         return moved
 
 
-def payment_failed(uow, order_id: str, reason_code: str, actor: Mapping[str, Any]) -> bool:
-    """``awaiting_payment`` → ``cancelled`` with the failure's reason code; ``order.cancelled``."""
-    with uow:
-        order = _locked_order(uow, order_id, "payment.failed")
-        moved = order is not None and _expects(order, _O.AWAITING_PAYMENT, "payment.failed")
-        if moved:
-            _cancel(uow, order, actor, reason_code)
-        uow.commit()
-        return moved
+def payment_failed(order_id: str, reason_code: str) -> None:
+    """A declined attempt changes nothing: the customer may pay again until the unpaid timeout.
+
+    Cancelling here would release the stock and make payments refuse the customer's next attempt
+    (``order-not-payable``), or void an authorization that raced ahead of this event.
+    """
+    log.info("payment.failed (%s) for order %s: it still awaits payment", reason_code, order_id)
 
 
 def cancel_order(uow, order: Order, actor: Mapping[str, Any], reason: str) -> None:

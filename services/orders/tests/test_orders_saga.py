@@ -160,14 +160,16 @@ def test_rejected_stock_rejects_the_order_with_the_lines_reasons_and_cancels_its
                                                              "reason": "insufficient_stock"})]
 
 
-def test_failed_payment_cancels_the_order_so_catalog_releases_its_stock(world):
+def test_a_failed_payment_leaves_the_order_awaiting_payment_so_the_customer_can_pay_again(world):
     order_id = awaiting_payment(world, world.place())
 
     world.deliver("payment.failed", world.payment_failed(order_id, "card_declined"))
+    assert world.statuses(order_id) == ("awaiting_payment", ["pending", "pending"])
+    world.deliver("payment.authorized", world.payment_authorized(order_id, "pay-2"))  # another card
 
-    assert world.statuses(order_id) == ("cancelled", ["cancelled", "cancelled"])
-    assert world.announced(order_id)[1:] == [("order.cancelled", {
-        **money(order_id), "reason": "card_declined", "actor": {"kind": "system", "id": None}})]
+    assert world.statuses(order_id) == ("processing", ["awaiting_acceptance", "awaiting_acceptance"])
+    assert [event_type for event_type, _ in world.announced(order_id)] == ["order.awaiting_payment",
+                                                                          "order.processing"]
 
 
 def test_payment_authorized_before_stock_reserved_is_remembered_then_applied(world):
