@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any, TypeVar
 
 from flask import request
@@ -26,10 +27,34 @@ from chassis.permissions import operator_read, operator_write
 from chassis.tables import service_settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+# How stale settings a hot path (an event handler, a payment) may read: another process's change
+# reaches it at most this many seconds late.
+RECENT_ENOUGH = 5.0
 
 
-def current(session: Session, model: type[ModelT]) -> ModelT:
-    """Effective settings: stored values over the model's defaults."""
+def current(session: Session, model: type[ModelT], *, max_age: float = 0.0) -> ModelT:
+    """Effective settings: stored values over the model's defaults.
+
+    With ``max_age`` (seconds), a value this process read that recently is reused: hot paths (an
+    event handler, a payment) then skip a query, and another process's change reaches them at most
+    that late. A change made by this process is seen at once.
+    """
+    if max_age <= 0:
+        return _read(session, model)
+    key = (str(session.get_bind().url), model)
+    cached = _recent.get(key)
+    if cached is not None and time.monotonic() - cached[0] < max_age:
+        return cached[1]
+    values = _read(session, model)
+    _recent[key] = (time.monotonic(), values)
+    return values
+
+
+# (database URL, model) -> (when read, values): settings read recently by this process.
+_recent: dict[tuple[str, type], tuple[float, BaseModel]] = {}
+
+
+def _read(session: Session, model: type[ModelT]) -> ModelT:
     stored = {key: value for key, value in session.execute(select(service_settings.c.key, service_settings.c.value))
               if key in model.model_fields}
     return model(**stored)
@@ -47,6 +72,7 @@ def change(uow, model: type[ModelT], changes: dict[str, Any], reason: str | None
                       errors={".".join(map(str, e["loc"])): [e["msg"]] for e in error.errors()}) from None
     diff = _diff(before.model_dump(mode="json"), after.model_dump(mode="json"))
     if diff:
+        _recent.clear()
         _store(uow.session, {key: values["after"] for key, values in diff.items()})
         uow.audit("settings.changed", "settings", uow.service, reason=reason,
                   before={k: v["before"] for k, v in diff.items()}, after={k: v["after"] for k, v in diff.items()})

@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from chassis.events.envelope import CloudEvent
+from chassis.events.envelope import CloudEvent, utcnow
 from chassis.tables import audit_log, outbox, service_settings
 from chassis.testing.apps import empty_chassis_tables, migrated_app
 from contracts.registry import validate
@@ -17,7 +17,8 @@ from payments.app import definition
 
 SETTINGS = "/api/v1/payments/settings"
 AUDIT = "/api/v1/payments/audit"
-DEFAULTS = {"default_commission_rate_bps": 1500, "payout_minimum_minor": 1000, "default_currency": "EUR"}
+DEFAULTS = {"default_commission_rate_bps": 1500, "payout_minimum_minor": 1000, "payout_every_hours": 0,
+            "default_currency": "EUR", "sandbox_failing_payout_vendors": []}
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +280,22 @@ def test_concurrent_changes_holding_the_same_etag_let_exactly_one_through(app, a
         thread.join(timeout=30)
 
     assert sorted(statuses) == [200] + [412] * (contenders - 1)
+
+
+def test_a_hot_path_reuses_recent_settings_and_sees_this_processs_changes_at_once(app, client, admin):
+    from chassis.runtime_settings import current
+    from payments.settings import PaymentsRuntimeSettings
+    runtime = app.extensions["chassis.runtime"]
+    with runtime.uow() as uow:
+        assert current(uow.session, PaymentsRuntimeSettings, max_age=60).payout_minimum_minor == 1000
+    with runtime.database.engine.begin() as connection:  # another process's change, straight to the table
+        connection.execute(service_settings.insert().values(key="payout_minimum_minor", value=5, updated_at=utcnow(),
+                                                            updated_by="elsewhere"))
+    with runtime.uow() as uow:
+        assert current(uow.session, PaymentsRuntimeSettings, max_age=60).payout_minimum_minor == 1000
+        assert current(uow.session, PaymentsRuntimeSettings).payout_minimum_minor == 5
+    etag = client.get(SETTINGS, headers=admin).headers["ETag"]
+    changed = client.patch(SETTINGS, json={"payout_minimum_minor": 7}, headers={**admin, "If-Match": etag})
+    assert changed.status_code == 200
+    with runtime.uow() as uow:
+        assert current(uow.session, PaymentsRuntimeSettings, max_age=60).payout_minimum_minor == 7

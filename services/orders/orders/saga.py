@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from chassis.runtime_settings import current
+from chassis.runtime_settings import RECENT_ENOUGH, current
 from orders.domain.states import IllegalTransition, OrderStatus, VendorOrderStatus
 from orders.fulfilment import settle_order_if_final
 from orders.models import Order, VendorOrder
@@ -50,7 +50,7 @@ def stock_reserved(uow, order_id: str, actor: Mapping[str, Any]) -> bool:
             uow.commit()
             return False
         move_order(uow.session, order, _O.AWAITING_PAYMENT, actor)
-        timeout = current(uow.session, OrdersRuntimeSettings).payment_timeout_minutes
+        timeout = current(uow.session, OrdersRuntimeSettings, max_age=RECENT_ENOUGH).payment_timeout_minutes
         due_at = utc(order.updated_at) + timedelta(minutes=timeout)
         uow.publish("order.awaiting_payment", {**_money(order), "payment_due_at": due_at.isoformat()},
                     subject=order.id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from chassis.runtime_settings import current as current_settings
+from chassis.runtime_settings import RECENT_ENOUGH, current as current_settings
 from payments.domain import commissions as rules_domain
 from payments.domain.commissions import CommissionRule as Rule, SaleLine
 from payments.models import CommissionLine, CommissionRule, PayableVendorOrder
@@ -22,7 +22,8 @@ def rules_for_vendor(session: Session, vendor_id: str) -> tuple[list[Rule], Rule
     rules = [_rule(row) for row in rows]
     default = next((rule for rule in rules if rule.vendor_id is None and rule.category_id is None), None)
     if default is None:
-        default = Rule(rate_bps=current_settings(session, PaymentsRuntimeSettings).default_commission_rate_bps)
+        settings = current_settings(session, PaymentsRuntimeSettings, max_age=RECENT_ENOUGH)
+        default = Rule(rate_bps=settings.default_commission_rate_bps)
     return [rule for rule in rules if rule is not default], default
 
 

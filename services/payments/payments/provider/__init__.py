@@ -62,8 +62,8 @@ class PaymentProvider(Protocol):
 def provider_for(session) -> PaymentProvider:
     """The configured provider (``PAYMENTS_PROVIDER``; the sandbox is the only one built in),
     booking in ``session`` where it keeps records here."""
-    from chassis.runtime_settings import current
+    from chassis.runtime_settings import RECENT_ENOUGH, current
     from payments.provider.sandbox import SandboxProvider
     from payments.settings import PaymentsRuntimeSettings
-    failing = current(session, PaymentsRuntimeSettings).sandbox_failing_payout_vendors
+    failing = current(session, PaymentsRuntimeSettings, max_age=RECENT_ENOUGH).sandbox_failing_payout_vendors
     return SandboxProvider(session, failing_payout_vendors=failing)
