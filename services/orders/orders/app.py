@@ -15,7 +15,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="orders", title="Orders", version="1.0.0", package="orders", settings_cls=OrdersSettings,
         metadata=models.Base.metadata, blueprints=api.blueprints, event_handlers=events.handlers_by_type,
-        runtime_settings=OrdersRuntimeSettings, periodic_jobs=periodic_jobs,
+        event_batch_handlers=events.batch_handlers_by_type, runtime_settings=OrdersRuntimeSettings,
+        periodic_jobs=periodic_jobs,
         description="Order placement, vendor orders, the order saga, fulfilment and returns.")
 
 

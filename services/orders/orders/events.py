@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Mapping
 
+from chassis import context
 from chassis.actors import event_actor
-from chassis.events.consumer import EventHandler
+from chassis.events.consumer import BatchHandler, EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
 from orders import refunds, saga
@@ -20,6 +21,16 @@ from orders import refunds, saga
 
 def on_stock_reserved(uow: UnitOfWork, event: CloudEvent) -> None:
     saga.stock_reserved(uow, event.data["order_id"], event_actor())
+
+
+def on_stocks_reserved(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+    """A backlog of reservations moved on in one transaction, each order as if alone (and each event's
+    answer keeps that event's correlation id)."""
+    with uow:
+        for event in events:
+            with context.bound(correlation_id=event.correlationid or event.id):
+                saga.stock_reserved(uow, event.data["order_id"], event_actor())
+        uow.commit()
 
 
 def on_stock_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -67,3 +78,8 @@ def handlers_by_type() -> Mapping[str, EventHandler]:
             "payment.authorized": on_payment_authorized, "payment.failed": on_payment_failed,
             "payment.captured": on_payment_captured, "payment.capture_failed": on_payment_capture_failed,
             "payment.refunded": on_payment_refunded, "refund.failed": on_refund_failed}
+
+
+def batch_handlers_by_type() -> Mapping[str, BatchHandler]:
+    """Event types also handled in batches when they queue up (the saga's busiest step in orders)."""
+    return {"stock.reserved": on_stocks_reserved}

@@ -6,19 +6,21 @@ Orders are placed with the real placement use case (quotes made by hand); events
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from chassis.events.consumer import EventConsumer
+from chassis.events.envelope import CloudEvent
 from chassis.runtime import Runtime
 from chassis.tables import outbox
 from chassis.testing.events import deliver
 from contracts.testing import assert_valid_event
 from orders.app import definition
 from orders.domain.placement import OfferQuote, RequestedLine
-from orders.events import handlers_by_type
+from orders.events import batch_handlers_by_type, handlers_by_type
 from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
 from orders.models.base import now, utc
 from orders.placement import PlaceOrder, place_order
@@ -170,6 +172,25 @@ def test_a_failed_payment_leaves_the_order_awaiting_payment_so_the_customer_can_
     assert world.statuses(order_id) == ("processing", ["awaiting_acceptance", "awaiting_acceptance"])
     assert [event_type for event_type, _ in world.announced(order_id)] == ["order.awaiting_payment",
                                                                           "order.processing"]
+
+
+def test_a_backlog_of_reservations_moves_each_order_on_in_one_batch_keeping_each_correlation(world):
+    first, second, authorized = world.place(), world.place(), world.place()
+    world.deliver("payment.authorized", world.payment_authorized(authorized))
+    events = [replace(CloudEvent.new("catalog", "stock.reserved", world.stock_reserved(order_id)),
+                      correlationid=f"corr-{index}") for index, order_id in enumerate((first, second, authorized))]
+    consumer = EventConsumer(service="orders", handlers=handlers_by_type(), new_uow=world.runtime.uow,
+                             dead_letters=None, batch_handlers=batch_handlers_by_type())
+
+    assert consumer.apply_batch([*events, events[0]]) == ["handled", "handled", "handled", "duplicate"]
+    assert [world.statuses(order_id)[0] for order_id in (first, second, authorized)] == [
+        "awaiting_payment", "awaiting_payment", "processing"]
+    with world.runtime.uow() as uow:
+        answers = [(envelope["type"], envelope["correlationid"]) for envelope in uow.session.execute(
+            select(outbox.c.envelope).where(outbox.c.event_type.in_(["order.awaiting_payment", "order.processing"]))
+            .order_by(outbox.c.id)).scalars()]
+    assert answers == [("order.awaiting_payment", "corr-0"), ("order.awaiting_payment", "corr-1"),
+                       ("order.awaiting_payment", "corr-2"), ("order.processing", "corr-2")]
 
 
 def test_payment_authorized_before_stock_reserved_is_remembered_then_applied(world):
