@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from chassis.errors import Problem
@@ -33,22 +33,36 @@ class Pay:
     payment_method: str
 
 
+@dataclass(frozen=True)
+class Paid:
+    """A payment as just written (every column loaded), and its charges as inserted (none if it failed)."""
+
+    payment: Payment
+    charges: list[dict]
+
+
 def pay(uow: UnitOfWork, command: Pay) -> Payment:
     """Authorize the order's total with ``command.payment_method``; the payment, authorized or failed."""
+    return pay_order(uow, command).payment
+
+
+def pay_order(uow: UnitOfWork, command: Pay) -> Paid:
+    """:func:`pay`, with the charges written, so an answer needs no read back."""
     if command.payment_method not in SANDBOX_METHODS:
         raise Problem(422, "unknown-payment-method", f"{command.payment_method!r} is not a payment method here",
                       known_methods=sorted(SANDBOX_METHODS))
-    payment_id = _open_payment(uow, command)
-    return _authorize(uow, payment_id, command.payment_method)
+    payment_id, order_id = _open_payment(uow, command)
+    return _authorize(uow, payment_id, order_id, command.payment_method)
 
 
-def _open_payment(uow: UnitOfWork, command: Pay) -> str:
+def _open_payment(uow: UnitOfWork, command: Pay) -> tuple[str, str]:
     with uow:
         order = payable_orders.customers_order(uow.session, command.order_id, command.customer_id)
         if order.status != PayableOrderStatus.AWAITING_PAYMENT:
             raise Problem(409, "order-not-payable", f"order {order.order_id} is {order.status}, not awaiting payment",
                           order_status=order.status)
-        _refuse_if_live(uow.session, order.order_id)
+        # A live payment of the order (pending, authorized, settled) makes the insert fail on the partial
+        # unique index: the same 409 whether it was there before or came in between, and no query first.
         payment = Payment(id=new_id(), order_id=order.order_id, customer_id=order.customer_id,
                           status=PaymentStatus.PENDING, currency=order.currency, amount_minor=order.total_minor,
                           captured_minor=0, voided_minor=0, payment_method=command.payment_method,
@@ -56,27 +70,18 @@ def _open_payment(uow: UnitOfWork, command: Pay) -> str:
         uow.session.add(payment)
         try:
             uow.commit()
-        except IntegrityError:  # another request opened one first (the live-payment index)
-            raise _already_paid(order.order_id) from None
-        return payment.id
-
-
-def _refuse_if_live(session, order_id: str) -> None:
-    live = session.scalar(select(Payment.status).where(
-        Payment.order_id == order_id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.AUTHORIZED,
-                                                          PaymentStatus.SETTLED])))
-    if live is not None:
-        raise _already_paid(order_id)
+        except IntegrityError:  # the order has a live payment already (the live-payment index)
+            raise _already_paid(command.order_id) from None  # (the failed commit expired ``order``)
+        return payment.id, command.order_id
 
 
 def _already_paid(order_id: str) -> Problem:
     return Problem(409, "order-already-paid", f"order {order_id} already has a payment")
 
 
-def _authorize(uow: UnitOfWork, payment_id: str, method: str) -> Payment:
+def _authorize(uow: UnitOfWork, payment_id: str, order_id: str, method: str) -> Paid:
     with uow:
         # The order first, then the payment: the order of locks every event handler takes.
-        order_id = uow.session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
         order = payable_orders.locked_order(uow.session, order_id)
         payment = uow.session.get(Payment, payment_id, with_for_update=True)
         try:
@@ -85,14 +90,19 @@ def _authorize(uow: UnitOfWork, payment_id: str, method: str) -> Payment:
                                                          currency=payment.currency, payment_method=method)
         except UnknownPaymentMethod:  # the configured provider knows fewer methods than the sandbox
             answer = Authorization(False, None, "unknown_payment_method")
-        _record(uow, payment, answer)
+        charges = _record(uow, payment, answer)
         if payment.status == PaymentStatus.AUTHORIZED and order.status in _GONE:
             settlement.void_order(uow, payment.order_id)
+            uow.commit()
+            # Voided at once: the charges as they are now, not as inserted.
+            return Paid(payment, [dict(row) for row in uow.session.execute(
+                select(Charge.__table__).where(Charge.payment_id == payment.id)
+                .order_by(Charge.vendor_order_id)).mappings()])
         uow.commit()
-        return payment
+        return Paid(payment, charges)
 
 
-def _record(uow: UnitOfWork, payment: Payment, answer: Authorization) -> None:
+def _record(uow: UnitOfWork, payment: Payment, answer: Authorization) -> list[dict]:
     payment.provider_reference, payment.card_brand, payment.card_last4 = (
         answer.reference, answer.card_brand, answer.card_last4)
     payment.authorization_expires_at, payment.updated_at = answer.expires_at, now()
@@ -101,20 +111,27 @@ def _record(uow: UnitOfWork, payment: Payment, answer: Authorization) -> None:
         uow.publish("payment.failed", dict(payment_id=payment.id, order_id=payment.order_id,
                                            amount_minor=payment.amount_minor, currency=payment.currency,
                                            reason_code=answer.failure_code), subject=payment.order_id)
-        return
+        return []
     payment.status = PaymentStatus.AUTHORIZED
-    uow.session.add_all(_charges(uow.session, payment))
-    uow.session.flush()
+    charges = _charges(uow.session, payment)
+    if charges:
+        uow.session.execute(insert(Charge.__table__), charges)  # one statement for all, no unit of work
     uow.publish("payment.authorized", dict(
         payment_id=payment.id, order_id=payment.order_id, amount_minor=payment.amount_minor,
         currency=payment.currency, payment_method=dict(brand=payment.card_brand, last4=payment.card_last4),
         expires_at=payment.authorization_expires_at.isoformat()), subject=payment.order_id)
+    return charges
 
 
-def _charges(session, payment: Payment) -> list[Charge]:
-    parts = session.scalars(select(PayableVendorOrder).where(PayableVendorOrder.order_id == payment.order_id)
+def _charges(session, payment: Payment) -> list[dict]:
+    """One charge row per vendor order (every column), in vendor order id order."""
+    parts = session.execute(select(PayableVendorOrder.vendor_order_id, PayableVendorOrder.vendor_id,
+                                   PayableVendorOrder.total_minor)
+                            .where(PayableVendorOrder.order_id == payment.order_id)
                             .order_by(PayableVendorOrder.vendor_order_id))
-    return [Charge(vendor_order_id=part.vendor_order_id, payment_id=payment.id, order_id=payment.order_id,
-                   vendor_id=part.vendor_id, status=ChargeStatus.AUTHORIZED, currency=payment.currency,
-                   amount_minor=part.total_minor, captured_minor=0, refunded_minor=0, commission_minor=0,
-                   commission_reversed_minor=0, updated_at=now()) for part in parts]
+    moment = now()
+    return [dict(vendor_order_id=vendor_order_id, payment_id=payment.id, order_id=payment.order_id,
+                 vendor_id=vendor_id, status=str(ChargeStatus.AUTHORIZED), currency=payment.currency,
+                 amount_minor=total_minor, captured_minor=0, refunded_minor=0, commission_minor=0,
+                 commission_reversed_minor=0, provider_reference=None, failure_code=None, captured_at=None,
+                 released_at=None, updated_at=moment) for vendor_order_id, vendor_id, total_minor in parts]

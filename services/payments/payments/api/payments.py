@@ -25,10 +25,10 @@ from chassis.blueprint import Blueprint
 from chassis.day_filters import created_within
 from chassis.errors import Problem
 from chassis.idempotency import idempotent
-from chassis.pagination import SelectPage, close_request_session, request_connection, request_session
+from chassis.pagination import SelectPage, close_request_session, request_connection
 from payments.api.callers import Reader, request_reader
 from payments.api.schemas import PaymentDeclinedSchema, PaymentQuerySchema, PaymentSchema, PayOrderSchema
-from payments.authorization import Pay, pay
+from payments.authorization import Pay, pay_order
 from payments.domain.states import PaymentStatus
 from payments.models import Charge, Payment
 
@@ -72,9 +72,10 @@ def blueprint() -> Blueprint:
             problem carrying the failed payment, and `payment.failed` is emitted."""
             command = Pay(order_id=body["order_id"], customer_id=current_principal().subject,
                           payment_method=body["payment_method"])
-            payment_id = pay(runtime().uow(), command).id
-            location = url_for("payments_payments.PaymentResource", payment_id=payment_id)
-            payment = payment_dict(request_session().get(Payment, payment_id), request_reader())
+            paid = pay_order(runtime().uow(), command)
+            location = url_for("payments_payments.PaymentResource", payment_id=paid.payment.id)
+            # Answered from what was just written (a customer sees every field): no second read.
+            payment = {**_columns(paid.payment), "charges": paid.charges}
             if payment["status"] == PaymentStatus.FAILED:
                 raise Problem(402, "payment-declined",
                               f"the payment method was declined ({payment['failure_code']}); the order still "
@@ -154,9 +155,5 @@ def charges_by_payment(payment_ids: list[str], reader: Reader) -> dict[str, list
     return grouped
 
 
-def payment_dict(payment: Payment, reader: Reader) -> dict:
-    """One payment as its schema dumps it, with the charges the reader may see."""
-    fields = {column.key: getattr(payment, column.key) for column in Payment.__table__.columns}
-    if reader.vendor_id is not None:
-        fields.update(dict.fromkeys(_HIDDEN_FROM_VENDORS))
-    return {**fields, "charges": charges_by_payment([payment.id], reader).get(payment.id, [])}
+def _columns(payment: Payment) -> dict:
+    return {column.key: getattr(payment, column.key) for column in Payment.__table__.columns}
