@@ -170,6 +170,7 @@ def vendor(marketplace):
 
 @pytest.fixture
 def vendor_b(marketplace):
+    """Staff of the vendor selling in the payment tests, so vendor A's balance holds only the lifecycle's credit."""
     return marketplace.bearer(subject="staff-b", roles=["vendor"], vendor_id=VENDOR_B)
 
 
@@ -290,8 +291,7 @@ def test_an_order_placed_over_http_is_paid_fulfilled_completed_and_its_vendor_cr
     assert eventually(lambda: balances(marketplace, vendor, VENDOR_A), credited) == credited
 
 
-def test_a_declined_card_leaves_the_order_awaiting_payment_and_another_card_pays_it(
-        marketplace, world, customer, vendor_b):
+def test_a_declined_card_leaves_the_order_awaiting_payment_and_another_card_pays_it(marketplace, world, customer):
     offer = world.offer(world.approved_product()["id"], world.vendor_b, quantity=3, sku="DECLINED-1")
     order = place(marketplace, customer, {offer["id"]: 1})
     order_when(marketplace, customer, order["id"], "awaiting_payment")
