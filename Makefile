@@ -34,8 +34,12 @@ run: migrate
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -e .env,$(MARKETPLACE_VAR_DIR)/service-clients.env \
 		2>&1 || test $$? -eq 130
 
+# Tests run in parallel worker processes (pytest-xdist), one per CPU and at most four, each with
+# its own databases and broker namespaces; a test file stays on one worker, in order, so its
+# module-scoped fixtures are built once. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run_chassis_overhead.py

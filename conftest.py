@@ -5,4 +5,21 @@ and, when no ``gateway`` module is loaded yet, imports the repository's
 ``gateway/`` folder as that parent package, hiding the installed ``gateway``
 package (``gateway/gateway/``). Importing the real one first avoids that.
 """
+import os
+import random
+
 import gateway  # noqa: F401
+
+
+def pytest_configure(config) -> None:
+    """Give ``make test``'s parallel workers one hash seed, still random for each run.
+
+    Workers must collect the same tests, and some parametrizations are built from sets, whose
+    order follows the hash seed; the workers inherit this process's environment.
+    """
+    if not hasattr(config, "workerinput") and os.environ.get("PYTHONHASHSEED", "random") == "random":
+        os.environ["PYTHONHASHSEED"] = str(random.randint(1, 2**32 - 1))
+
+
+def pytest_report_header(config) -> str:
+    return f"PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')} (set it to replay a run's parametrization order)"

@@ -3,7 +3,9 @@
 * ``backend``: real databases and broker for this test (see :mod:`chassis.testing.backends`).
 * ``token_issuer`` / ``bearer``: sign RFC 9068 tokens the services accept.
 * ``service_settings(definition)``: settings pointing a service at the backend.
-* ``service_app(definition)``: the service's app with its real migrations applied.
+* ``service_app(definition)``: the service's app on a database its real migrations built: a copy
+  of the service's template, migrated once per process (:mod:`chassis.testing.templates`); in
+  ``test_*_migrations.py`` (marker ``migrations``) an empty database and a real upgrade.
   For a module-scoped app use :func:`chassis.testing.apps.migrated_app`.
 """
 from __future__ import annotations
@@ -11,11 +13,34 @@ from __future__ import annotations
 import pytest
 
 from chassis.testing.apps import TEST_AUDIENCE, TEST_ISSUER, settings_for, start_app
-from chassis.testing.backends import Backend, backend_name
+from chassis.testing.backends import Backend, backend_name, finish_cleanup
 from chassis.testing.jwks_server import JWKSServer
 from chassis.testing.tokens import TokenIssuer
 
 __all__ = ["TEST_AUDIENCE", "TEST_ISSUER"]
+
+MIGRATIONS_MARKER = "migrations: tests of the migrations; service_app runs the real upgrade on an empty database"
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", MIGRATIONS_MARKER)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Tests of the migrations (``test_*_migrations.py``, ``test_migrations_*``) migrate for real."""
+    for item in items:
+        if item.path.stem.endswith("_migrations") or getattr(item, "originalname", "").startswith("test_migrations"):
+            item.add_marker(pytest.mark.migrations)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Wait for the background clean-up of the tests' databases, then drop the templates."""
+    from chassis.testing.templates import drop_templates
+    errors = finish_cleanup()
+    drop_templates()
+    if errors:  # a teardown error before the clean-up moved to the background: still a failure
+        session.config.get_terminal_writer().line("clean-up of test backends failed:\n" + "\n".join(errors), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +70,15 @@ def service_settings(backend, jwks_url):
 
 
 @pytest.fixture
-def service_app(service_settings):
+def service_app(request, backend, jwks_url):
     """Factory: a migrated app for ``definition``; disposed after the test."""
     apps = []
+    real_upgrade = request.node.get_closest_marker("migrations") is not None
 
     def build(definition, **overrides):
-        apps.append(start_app(definition, service_settings(definition, **overrides)))
+        copied = definition.uses_database and "database_url" not in overrides and not real_upgrade
+        settings = settings_for(definition, backend, jwks_url, migrated=copied, **overrides)
+        apps.append(start_app(definition, settings, migrate=not copied))
         return apps[-1]
     yield build
     for app in apps:
