@@ -4,7 +4,8 @@ A placed order goes orders' outbox -> broker -> catalog's worker (stock reserved
 orders' worker (awaiting payment). Payments' events are stood in for by orders' own outbox and
 relay (same broker, same envelopes): an authorized payment makes the order processing; a vendor's
 refusal goes back to catalog, which releases its stock; a failed payment leaves the order awaiting
-payment, its stock reserved, for the customer's next attempt.
+payment for the customer's next attempt, until the last allowed one cancels it and catalog gives
+the stock back.
 """
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from sqlalchemy import select
 from catalog.app import definition as catalog_definition
 from catalog.models import Offer
 from catalog.testing import CatalogWorld
+from chassis.runtime_settings import change as change_settings
 from orders.app import definition as orders_definition
 from orders.domain.placement import OfferQuote, RequestedLine
 from orders.fulfilment import Caller, refuse
 from orders.models import Order, VendorOrder
 from orders.placement import PlaceOrder, place_order
+from orders.settings import OrdersRuntimeSettings
 
 pytestmark = pytest.mark.slow
 
@@ -113,21 +116,37 @@ def test_an_order_is_reserved_paid_refused_and_its_stock_released_through_the_wo
     assert stock(catalog_app, offer["id"], (5, 0)) == (5, 0)
 
 
-def test_a_failed_payment_leaves_the_order_awaiting_payment_and_another_card_pays_it(orders_app, catalog_app,
-                                                                                    bearer, workers):
+def test_failed_payments_keep_the_stock_until_the_last_allowed_one_cancels_the_order(orders_app, catalog_app,
+                                                                                       bearer, workers):
+    with runtime_of(orders_app).uow() as uow:
+        change_settings(uow, OrdersRuntimeSettings, {"payment_attempts": 2}, reason="two tries")
+        uow.commit()
     world = CatalogWorld(catalog_app, bearer)
     offer = world.offer(world.approved_product()["id"], quantity=4)
     order_id = place(orders_app, offer, 4)
-    total_minor = wait_for_status(orders_app, order_id, "awaiting_payment").total_minor
+    wait_for_status(orders_app, order_id, "awaiting_payment")
     assert stock(catalog_app, offer["id"], (0, 4)) == (0, 4)
 
     publish(orders_app, "payment.failed", {"payment_id": "pay-2", "order_id": order_id,
                                            "reason_code": "card_declined"})
-    publish(orders_app, "payment.authorized", {"payment_id": "pay-3", "order_id": order_id,
-                                               "amount_minor": total_minor, "currency": "EUR"})
-
-    assert wait_for_status(orders_app, order_id, "processing").payment_id == "pay-3"  # never cancelled meanwhile
+    assert wait_for_failures(orders_app, order_id, 1).status == "awaiting_payment"
     assert stock(catalog_app, offer["id"], (0, 4)) == (0, 4)
+    publish(orders_app, "payment.failed", {"payment_id": "pay-3", "order_id": order_id,
+                                           "reason_code": "insufficient_funds"})
+
+    assert wait_for_status(orders_app, order_id, "cancelled").status_reason == "insufficient_funds"
+    assert stock(catalog_app, offer["id"], (4, 0)) == (4, 0)
+
+
+def wait_for_failures(orders_app, order_id: str, failures: int, timeout: float = 30.0) -> Order:
+    deadline = time.monotonic() + timeout
+    while True:
+        with runtime_of(orders_app).database.sessions() as session:
+            order = session.get(Order, order_id)
+            session.expunge(order)
+        if order.payment_failures >= failures or time.monotonic() > deadline:
+            return order
+        time.sleep(0.1)
 
 
 def test_an_order_for_more_than_the_stock_is_rejected(orders_app, catalog_app, bearer, workers):

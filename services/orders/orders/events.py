@@ -1,8 +1,8 @@
 """Events orders consumes (each handler translates an event into a command).
 
 Catalog's answer moves a pending order on (reserved → awaiting payment, rejected → rejected);
-payments' answer moves an unpaid one (authorized → processing; a failed attempt changes nothing:
-the customer may pay again), records captures and cancels a vendor order whose capture failed; its
+payments' answer moves an unpaid one (authorized → processing; a failed attempt is counted, the
+customer may pay again until the last allowed one cancels it), records captures and cancels a vendor order whose capture failed; its
 refund answers settle the refund requests orders sent (see ``orders.refunds``). Every step tolerates
 duplicates and events out of order (see ``orders.saga``).
 """
@@ -42,7 +42,7 @@ def on_payment_authorized(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 def on_payment_failed(uow: UnitOfWork, event: CloudEvent) -> None:
-    saga.payment_failed(event.data["order_id"], event.data["reason_code"])
+    saga.payment_failed(uow, event.data["order_id"], event.data["reason_code"], event_actor())
 
 
 def on_payment_captured(uow: UnitOfWork, event: CloudEvent) -> None:

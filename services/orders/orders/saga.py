@@ -13,9 +13,11 @@ so two facts about one order are applied one after the other.
   to ``processing``, announcing both.
 * ``payment.authorized`` for an order already cancelled (the unpaid timeout, or the customer, won
   the race): the order stays cancelled; payments voids the authorization on ``order.cancelled``.
-* ``payment.failed``, whenever it comes: the order is left as it is. A declined attempt leaves
-  nothing to undo and payments lets the customer pay again with another method (its 402 says the
-  order still awaits payment); the unpaid timeout cancels the order if nobody does.
+* ``payment.failed`` for an order awaiting payment: counted. The customer may pay again with
+  another method until ``payment_attempts`` attempts (runtime setting, 3) have failed; the last
+  one cancels the order with its reason code (catalog releases the stock). Set to 1, the first
+  failure cancels. In any other state it is ignored; the unpaid timeout still cancels an order
+  nobody pays.
 """
 from __future__ import annotations
 
@@ -100,13 +102,19 @@ def payment_authorized(uow, order_id: str, payment_id: str, authorized_at: datet
         return moved
 
 
-def payment_failed(order_id: str, reason_code: str) -> None:
-    """A declined attempt changes nothing: the customer may pay again until the unpaid timeout.
-
-    Cancelling here would release the stock and make payments refuse the customer's next attempt
-    (``order-not-payable``), or void an authorization that raced ahead of this event.
-    """
-    log.info("payment.failed (%s) for order %s: it still awaits payment", reason_code, order_id)
+def payment_failed(uow, order_id: str, reason_code: str, actor: Mapping[str, Any]) -> bool:
+    """Count a failed attempt; the ``payment_attempts``-th cancels the order with its reason code."""
+    with uow:
+        order = _locked_order(uow, order_id, "payment.failed")
+        cancelled = False
+        if order is not None and _expects(order, _O.AWAITING_PAYMENT, "payment.failed"):
+            order.payment_failures += 1
+            # Read exactly (not cached): a failed payment is rare and the limit decides a cancellation.
+            if order.payment_failures >= current(uow.session, OrdersRuntimeSettings).payment_attempts:
+                _cancel(uow, order, actor, reason_code)
+                cancelled = True
+        uow.commit()
+        return cancelled
 
 
 def cancel_order(uow, order: Order, actor: Mapping[str, Any], reason: str) -> None:

@@ -26,5 +26,7 @@ class OrdersRuntimeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payment_timeout_minutes: int = Field(30, ge=1, le=7 * 24 * 60)
+    payment_attempts: int = Field(3, ge=1, le=10, description="Failed payments after which an unpaid order "
+                                                               "is cancelled (1: the first failure cancels)")
     acceptance_deadline_hours: int = Field(48, ge=1, le=30 * 24)
     return_window_days: int = Field(14, ge=0, le=365)

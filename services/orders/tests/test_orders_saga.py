@@ -15,6 +15,7 @@ from sqlalchemy import select
 from chassis.events.consumer import EventConsumer
 from chassis.events.envelope import CloudEvent
 from chassis.runtime import Runtime
+from chassis.runtime_settings import change as change_settings
 from chassis.tables import outbox
 from chassis.testing.events import deliver
 from contracts.testing import assert_valid_event
@@ -25,6 +26,7 @@ from orders.models import Order, OrderLine, TimelineEntry, VendorOrder
 from orders.models.base import now, utc
 from orders.placement import PlaceOrder, place_order
 from orders.saga import cancel_unpaid
+from orders.settings import OrdersRuntimeSettings
 from orders.transitions import move_vendor_order
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "postal_code": "75011", "city": "Paris",
@@ -191,6 +193,30 @@ def test_a_backlog_of_reservations_moves_each_order_on_in_one_batch_keeping_each
             .order_by(outbox.c.id)).scalars()]
     assert answers == [("order.awaiting_payment", "corr-0"), ("order.awaiting_payment", "corr-1"),
                        ("order.awaiting_payment", "corr-2"), ("order.processing", "corr-2")]
+
+
+def test_the_last_allowed_failed_payment_cancels_the_order_so_catalog_releases_its_stock(world):
+    order_id = awaiting_payment(world, world.place())
+
+    for attempt, reason in enumerate(("card_declined", "insufficient_funds", "card_declined"), start=1):
+        world.deliver("payment.failed", world.payment_failed(order_id, reason))
+        expected = "cancelled" if attempt == 3 else "awaiting_payment"  # payment_attempts: 3 by default
+        assert world.statuses(order_id)[0] == expected
+    assert world.statuses(order_id) == ("cancelled", ["cancelled", "cancelled"])
+    assert world.announced(order_id)[1:] == [("order.cancelled", {
+        **money(order_id), "reason": "card_declined", "actor": {"kind": "system", "id": None}})]
+
+
+def test_with_one_attempt_allowed_the_first_failed_payment_cancels_the_order(world):
+    with world.runtime.uow() as uow:
+        change_settings(uow, OrdersRuntimeSettings, {"payment_attempts": 1}, reason="strict checkout")
+        uow.commit()
+    order_id = awaiting_payment(world, world.place())
+
+    world.deliver("payment.failed", world.payment_failed(order_id, "insufficient_funds"))
+
+    assert world.order(order_id).status_reason == "insufficient_funds"
+    assert world.statuses(order_id) == ("cancelled", ["cancelled", "cancelled"])
 
 
 def test_payment_authorized_before_stock_reserved_is_remembered_then_applied(world):

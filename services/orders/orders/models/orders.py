@@ -18,7 +18,8 @@ _TOTAL_ADDS_UP = "total_minor = items_total_minor + shipping_minor"
 class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
-        status_in(OrderStatus), *not_negative(*_TOTALS), CheckConstraint(_TOTAL_ADDS_UP, name="total_adds_up"),
+        status_in(OrderStatus), *not_negative(*_TOTALS, "payment_failures"),
+        CheckConstraint(_TOTAL_ADDS_UP, name="total_adds_up"),
         Index("ix_orders_customer_created", "customer_id", "created_at"),
         Index("ix_orders_status_created", "status", "created_at"),
     )
@@ -37,6 +38,8 @@ class Order(Base):
     # payment.authorized may arrive before stock.reserved: remembered here, applied when reserved.
     payment_id: Mapped[str | None] = mapped_column(String(64))
     payment_authorized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Failed payment attempts while awaiting payment; the ``payment_attempts``-th cancels the order.
+    payment_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

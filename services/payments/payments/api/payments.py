@@ -78,8 +78,9 @@ def blueprint() -> Blueprint:
             payment = {**_columns(paid.payment), "charges": paid.charges}
             if payment["status"] == PaymentStatus.FAILED:
                 raise Problem(402, "payment-declined",
-                              f"the payment method was declined ({payment['failure_code']}); the order still "
-                              f"awaits payment", headers={"Location": location},
+                              f"the payment method was declined ({payment['failure_code']}); pay again with "
+                              f"another method and a new Idempotency-Key (orders cancels the order after its "
+                              f"payment_attempts failed attempts)", headers={"Location": location},
                               failure_code=payment["failure_code"], payment=PaymentSchema().dump(payment))
             return payment, 201, {"Location": location}
 
