@@ -33,7 +33,7 @@ PRODUCERS: dict[str, dict[str, str]] = {
         "order.awaiting_payment": "Stock is reserved; the order waits for the customer to pay.",
         "order.rejected": "The order cannot go ahead (e.g. stock rejected); nothing to pay.",
         "order.processing": "The order is paid (authorized); vendors must accept their parts.",
-        "order.cancelled": "The order was cancelled (left unpaid, or by request).",
+        "order.cancelled": "The order was cancelled (left unpaid, its last allowed payment failed, or by request).",
         "order.completed": "Every vendor order of the order reached a final state.",
         "vendor_order.accepted": "A vendor accepted its part of an order; capture it.",
         "vendor_order.refused": "A vendor refused its part, or did not accept by the deadline.",
