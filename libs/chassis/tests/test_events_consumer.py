@@ -23,7 +23,11 @@ pytestmark = pytest.mark.timeout(30)
 
 
 def order_placed_data(order_id: str) -> dict:
-    return example("order.placed", order_id=order_id, total_minor=2500)
+    """The contract's example for another order: its vendor order ids are the order's own too."""
+    data = example("order.placed", order_id=order_id, total_minor=2500)
+    for vendor_order in data["vendor_orders"]:
+        vendor_order["vendor_order_id"] = f"{order_id}-{vendor_order['vendor_order_id']}"
+    return data
 
 
 def order_placed(order_id: str = "o-1") -> CloudEvent:
