@@ -1,8 +1,7 @@
 """The world the orders placement benchmark runs in: catalog and orders on PostgreSQL, talking over RabbitMQ.
 
-- ``ServiceTokenEndpoint``: identity's client_credentials grant for one client (orders), issuing
-  service tokens signed by the bench ``TokenIssuer``, so catalog verifies orders' token exactly
-  as it would identity's (the same JWKS as the customers' tokens).
+- orders' client_credentials token comes from ``chassis.testing.token_endpoint.TokenEndpoint``,
+  signed by the bench ``TokenIssuer``, so catalog verifies it exactly as it would identity's.
 - ``plentiful_offers``: sellable offers of the seeded catalog given so much stock that no order
   of the run is rejected; their ids go to a file the wrk script reads.
 - ``web_server`` / ``worker_process``: ``<service> web`` and ``<service> worker`` with the bench's
@@ -10,10 +9,6 @@
 """
 from __future__ import annotations
 
-import base64
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from gunicorn_servers import ServiceWeb, _children, _cpu_seconds
@@ -22,47 +17,6 @@ from throwaway_databases import FOREIGN_VARIABLES, service_env
 ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET = "bench-orders", "bench-orders-secret"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 PLENTIFUL_STOCK = 1_000_000
-
-
-class ServiceTokenEndpoint:
-    """``POST /oauth/token`` (client_credentials) for orders' client: a ``service`` token, else 401."""
-
-    def __init__(self, issuer) -> None:
-        expected = "Basic " + base64.b64encode(f"{ORDERS_CLIENT_ID}:{ORDERS_CLIENT_SECRET}".encode()).decode()
-        self.issued = 0
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server naming)
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("Authorization") != expected:
-                    return self._answer(401, {"error": "invalid_client"})
-                endpoint.issued += 1
-                token = issuer.issue(ORDERS_CLIENT_ID, client_id=ORDERS_CLIENT_ID, roles=["service"], expires_in=3600)
-                self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
-
-            def _answer(self, status: int, body: dict) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/oauth/token"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "ServiceTokenEndpoint":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def plentiful_offers(database: str, count: int, path: Path) -> list[str]:

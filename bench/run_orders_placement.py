@@ -38,8 +38,8 @@ from pathlib import Path
 from catalog_seed import CatalogSize, seed
 from gateway_setup import jwt_env
 from machine import busy_share, cpu_model, machine_ticks, measure_other_load
-from orders_setup import (broker_env, orders_client_env, plentiful_offers, process_cpu_seconds, web_server,
-                          worker_process, ServiceTokenEndpoint)
+from orders_setup import (ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET, broker_env, orders_client_env, plentiful_offers,
+                          process_cpu_seconds, web_server, worker_process)
 from throwaway_databases import backend_cpu, backend_cpu_since, migrate, server_version, throwaway_database
 from wrk_load import LoadResult, LoadShape, run_wrk, wrk_version
 
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 def _world(stack: ExitStack, args: argparse.Namespace) -> dict:
     from chassis.testing.backends import delete_namespace
     from chassis.testing.jwks_server import JWKSServer
+    from chassis.testing.token_endpoint import TokenEndpoint
     from chassis.testing.tokens import TokenIssuer
 
     scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-orders-")))
@@ -120,7 +121,7 @@ def _world(stack: ExitStack, args: argparse.Namespace) -> dict:
 
     issuer = TokenIssuer(issuer="http://issuer.bench", audience=AUDIENCE)
     jwks = stack.enter_context(JWKSServer(issuer.jwks()))
-    tokens = stack.enter_context(ServiceTokenEndpoint(issuer))
+    tokens = stack.enter_context(TokenEndpoint(issuer, ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET, expires_in=3600))
     tokens_file = scratch / "customer-tokens.txt"
     tokens_file.write_text("\n".join(issuer.issue(f"bench-customer-{n:02d}", roles=["customer"], expires_in=3600)
                                      for n in range(CUSTOMERS)) + "\n")

@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class TokenEndpoint:
     """Answers a token with ``roles`` for the right Basic credentials, else 401 ``invalid_client``."""
 
-    def __init__(self, token_issuer, client_id: str, client_secret: str, roles: Sequence[str] = ("service",)) -> None:
+    def __init__(self, token_issuer, client_id: str, client_secret: str, roles: Sequence[str] = ("service",),
+                 *, expires_in: int = 600) -> None:
         expected = "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self.issued = 0
         endpoint = self
@@ -25,8 +26,8 @@ class TokenEndpoint:
                 if self.headers.get("Authorization") != expected:
                     return self._answer(401, {"error": "invalid_client"})
                 endpoint.issued += 1
-                token = token_issuer.issue(client_id, client_id=client_id, roles=list(roles))
-                self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 600})
+                token = token_issuer.issue(client_id, client_id=client_id, roles=list(roles), expires_in=expires_in)
+                self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": expires_in})
 
             def _answer(self, status: int, body: dict) -> None:
                 raw = json.dumps(body).encode()
@@ -41,8 +42,15 @@ class TokenEndpoint:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits up to one poll interval, at every test's teardown.
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def __enter__(self) -> "TokenEndpoint":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
