@@ -1,0 +1,1 @@
+"""Front-office traffic: tracked events, sessions (visits) and daily traffic rollups."""
