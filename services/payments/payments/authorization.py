@@ -9,8 +9,9 @@ authorization voided at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chassis.errors import Problem
@@ -24,6 +25,9 @@ from payments.provider.sandbox import SANDBOX_METHODS
 
 
 _GONE = (PayableOrderStatus.CANCELLED, PayableOrderStatus.REJECTED)
+ABANDONED = "processing_error"  # the failure code of a payment whose authorization was never recorded
+# A pending payment older than this is abandoned by the worker (the two transactions take milliseconds).
+PENDING_FOR_AT_MOST = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,11 @@ def pay_order(uow: UnitOfWork, command: Pay) -> Paid:
         raise Problem(422, "unknown-payment-method", f"{command.payment_method!r} is not a payment method here",
                       known_methods=sorted(SANDBOX_METHODS))
     payment_id, order_id = _open_payment(uow, command)
-    return _authorize(uow, payment_id, order_id, command.payment_method)
+    try:
+        return _authorize(uow, payment_id, order_id, command.payment_method)
+    except Exception:
+        abandon(uow, [payment_id])  # the customer may pay again rather than hit a pending payment
+        raise
 
 
 def _open_payment(uow: UnitOfWork, command: Pay) -> tuple[str, str]:
@@ -135,3 +143,26 @@ def _charges(session, payment: Payment) -> list[dict]:
                  amount_minor=total_minor, captured_minor=0, refunded_minor=0, commission_minor=0,
                  commission_reversed_minor=0, provider_reference=None, failure_code=None, captured_at=None,
                  released_at=None, updated_at=moment) for vendor_order_id, vendor_id, total_minor in parts]
+
+
+def abandon(uow: UnitOfWork, payment_ids: list[str]) -> int:
+    """Fail payments still ``pending`` (their authorization never recorded: an error, or a process that
+    died between the two transactions), so the order may be paid again; how many were failed.
+
+    The provider may have authorized one: that authorization lapses unused (nothing was captured)."""
+    if not payment_ids:
+        return 0
+    with uow:
+        failed = uow.session.execute(
+            update(Payment).where(Payment.id.in_(payment_ids), Payment.status == PaymentStatus.PENDING)
+            .values(status=PaymentStatus.FAILED, failure_code=ABANDONED, updated_at=now())).rowcount
+        uow.commit()
+        return failed
+
+
+def abandon_stale(uow: UnitOfWork, older_than: datetime) -> int:
+    """The worker's sweep: fail payments pending since before ``older_than``."""
+    with uow:
+        stale = list(uow.session.scalars(select(Payment.id).where(Payment.status == PaymentStatus.PENDING,
+                                                                  Payment.created_at < older_than).limit(500)))
+    return abandon(uow, stale)

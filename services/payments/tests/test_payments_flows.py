@@ -4,6 +4,8 @@ Events go through the real consumer (contract validation, inbox); the sandbox pr
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -147,3 +149,28 @@ def test_every_transaction_balances_and_commission_lines_keep_their_rule(market)
     assert unbalanced == []
     assert [tuple(line) for line in lines] == [("charge", "default", 300), ("charge", "default", 450),
                                                ("reversal", "default", -185)]
+
+
+def test_an_error_while_authorizing_fails_the_payment_so_the_order_can_be_paid_again(market, monkeypatch):
+    from payments.provider.sandbox import SandboxProvider
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("provider unreachable")
+    with monkeypatch.context() as patched:
+        patched.setattr(SandboxProvider, "authorize", broken)
+        with pytest.raises(RuntimeError):
+            market.pay()
+    with market.runtime.uow() as uow:
+        failed = uow.session.scalars(select(Payment.failure_code).where(Payment.order_id == market.order_id)).all()
+    assert failed == ["processing_error"]
+    assert market.pay().status == "authorized"
+
+
+def test_the_worker_fails_payments_left_pending_by_a_dead_process(market):
+    from payments.authorization import Pay, _open_payment, abandon_stale
+    from payments.models.base import now
+    _open_payment(market.runtime.uow(), Pay(market.order_id, "cus-1", "pm_card_visa"))  # then the process died
+
+    assert abandon_stale(market.runtime.uow(), now() - timedelta(minutes=5)) == 0  # too recent to judge
+    assert abandon_stale(market.runtime.uow(), now() + timedelta(seconds=1)) == 1
+    assert market.pay().status == "authorized"
