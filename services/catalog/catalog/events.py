@@ -14,7 +14,7 @@ from typing import Mapping
 from chassis.events.consumer import BatchHandler, EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
-from catalog import listing, reservations
+from catalog import listing, reservations, sales
 from catalog.models import VendorState
 from catalog.models.base import utc
 
@@ -48,12 +48,12 @@ def on_vendor_order_cancelled(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 def on_vendor_order_shipped(uow: UnitOfWork, event: CloudEvent) -> None:
-    reservations.mark_sold(uow, event.data["vendor_order_id"], reservations.shipped_units(event.data),
+    sales.mark_sold(uow, event.data["vendor_order_id"], sales.shipped_units(event.data),
                            shipment_id=event.data.get("shipment_id"))
 
 
 def on_return_received(uow: UnitOfWork, event: CloudEvent) -> None:
-    reservations.restock_return(uow, event.data)
+    sales.restock_return(uow, event.data)
 
 
 def on_vendor_suspended(uow: UnitOfWork, event: CloudEvent) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text, update
 from sqlalchemy.exc import IntegrityError
 
 from chassis import migrations
-from catalog import reservations
+from catalog import reservations, sales
 from catalog.models import Reservation
 
 
@@ -26,8 +26,8 @@ def test_the_sold_quantity_revision_downgrades_keeping_only_unsold_units_held_an
     runtime, teapot = stock_world.runtime, stock_world.offer("ven-a", 20)
     for vendor_order_id in ("vo-part", "vo-whole", "vo-none"):
         reservations.reserve_order(runtime.uow(), stock_world.order((vendor_order_id, "ven-a", teapot, 5)))
-    reservations.mark_sold(runtime.uow(), "vo-part", {teapot: 2}, shipment_id="shp-1")
-    reservations.mark_sold(runtime.uow(), "vo-whole")
+    sales.mark_sold(runtime.uow(), "vo-part", {teapot: 2}, shipment_id="shp-1")
+    sales.mark_sold(runtime.uow(), "vo-whole")
 
     migrations.downgrade(runtime, "0003")
     assert "sold_quantity" not in _reservation_columns(runtime)

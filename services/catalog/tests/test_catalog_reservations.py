@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select, update
 
 from chassis.tables import outbox
-from catalog import reservations
+from catalog import reservations, sales
 from catalog.models import Offer, OrderReservation, Product, Reservation, StockMovement
 
 
@@ -158,8 +158,8 @@ def test_shipped_units_leave_the_stock_and_can_no_longer_be_released(stock_world
     order = stock_world.order(("vo-a", "ven-a", teapot, 3))
     reservations.reserve_order(stock_world.runtime.uow(), order)
 
-    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a") == 3
-    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a") == 0
+    assert sales.mark_sold(stock_world.runtime.uow(), "vo-a") == 3
+    assert sales.mark_sold(stock_world.runtime.uow(), "vo-a") == 0
     assert reservations.release(stock_world.runtime.uow(), order["order_id"], reason="order_cancelled") == []
 
     assert stock_world.stock(teapot) == (7, 0)
@@ -180,7 +180,7 @@ def test_a_partial_shipment_sells_only_the_units_of_its_parcel(stock_world):
     order = stock_world.order(("vo-a", "ven-a", teapot, 5), ("vo-a", "ven-a", cups, 2))
     reservations.reserve_order(stock_world.runtime.uow(), order)
 
-    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1") == 2
+    assert sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1") == 2
 
     assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((5, 3), (8, 2))
     assert _sold(stock_world, order["order_id"]) == {teapot: (5, 2, "reserved"), cups: (2, 0, "reserved")}
@@ -192,7 +192,7 @@ def test_two_partial_shipments_add_up_and_complete_the_reservation(stock_world):
     order = stock_world.order(("vo-a", "ven-a", teapot, 5))
     reservations.reserve_order(stock_world.runtime.uow(), order)
 
-    sold = [reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: units}, shipment_id=shipment)
+    sold = [sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: units}, shipment_id=shipment)
             for units, shipment in ((2, "shp-1"), (3, "shp-2"))]
 
     assert sold == [2, 3]
@@ -206,7 +206,7 @@ def test_a_cancel_after_a_partial_shipment_releases_exactly_the_unshipped_units(
     teapot = stock_world.offer("ven-a", 10)
     order = stock_world.order(("vo-a", "ven-a", teapot, 5))
     reservations.reserve_order(stock_world.runtime.uow(), order)
-    reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+    sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
 
     released = reservations.release(stock_world.runtime.uow(), order["order_id"], vendor_order_id="vo-a",
                                     reason="vendor_order_cancelled")
@@ -215,7 +215,7 @@ def test_a_cancel_after_a_partial_shipment_releases_exactly_the_unshipped_units(
     assert stock_world.stock(teapot) == (8, 0)
     assert _sold(stock_world, order["order_id"]) == {teapot: (5, 2, "released")}
     assert _movements(stock_world, teapot)[-1] == ("release", 3, -3, 8, 0, order["order_id"])
-    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 3}, shipment_id="shp-2") == 0
+    assert sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 3}, shipment_id="shp-2") == 0
     assert stock_world.stock(teapot) == (8, 0)
 
 
@@ -224,8 +224,8 @@ def test_a_shipment_seen_again_under_another_event_id_sells_nothing_more(stock_w
     order = stock_world.order(("vo-a", "ven-a", teapot, 5))
     reservations.reserve_order(stock_world.runtime.uow(), order)
 
-    first = reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
-    again = reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+    first = sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+    again = sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
 
     assert (first, again) == (2, 0)
     assert stock_world.stock(teapot) == (5, 3)
@@ -236,10 +236,10 @@ def test_units_shipped_beyond_what_is_still_reserved_are_not_sold_and_are_logged
     teapot, stranger = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
     order = stock_world.order(("vo-a", "ven-a", teapot, 3))
     reservations.reserve_order(stock_world.runtime.uow(), order)
-    reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+    sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
 
     with caplog.at_level("WARNING", logger="catalog.reservations"):
-        sold = reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2, stranger: 1},
+        sold = sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2, stranger: 1},
                                       shipment_id="shp-2")
 
     assert sold == 1
@@ -254,9 +254,9 @@ def test_a_shipment_without_lines_sells_every_unit_still_reserved(stock_world):
     teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
     order = stock_world.order(("vo-a", "ven-a", teapot, 5), ("vo-a", "ven-a", cups, 1))
     reservations.reserve_order(stock_world.runtime.uow(), order)
-    reservations.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
+    sales.mark_sold(stock_world.runtime.uow(), "vo-a", {teapot: 2}, shipment_id="shp-1")
 
-    assert reservations.mark_sold(stock_world.runtime.uow(), "vo-a") == 4
+    assert sales.mark_sold(stock_world.runtime.uow(), "vo-a") == 4
 
     assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((5, 0), (9, 0))
     assert _sold(stock_world, order["order_id"]) == {teapot: (5, 5, "sold"), cups: (1, 1, "sold")}
@@ -267,22 +267,22 @@ def test_shipped_units_are_summed_per_offer_and_an_event_without_lines_means_eve
                                                     {"line_id": "l2", "offer_id": "off-1", "quantity": 2},
                                                     {"line_id": "l3", "offer_id": "off-2", "quantity": 1}]}
 
-    assert reservations.shipped_units(shipped) == {"off-1": 3, "off-2": 1}
-    assert reservations.shipped_units({"vendor_order_id": "vo-a"}) is None
+    assert sales.shipped_units(shipped) == {"off-1": 3, "off-2": 1}
+    assert sales.shipped_units({"vendor_order_id": "vo-a"}) is None
 
 
 def test_returned_units_are_restocked_once_per_return_and_only_when_asked(stock_world):
     teapot, cups = stock_world.offer("ven-a", 10), stock_world.offer("ven-a", 10)
     order = stock_world.order(("vo-a", "ven-a", teapot, 3), ("vo-a", "ven-a", cups, 1))
     reservations.reserve_order(stock_world.runtime.uow(), order)
-    reservations.mark_sold(stock_world.runtime.uow(), "vo-a")
+    sales.mark_sold(stock_world.runtime.uow(), "vo-a")
     received = {"return_id": "ret-1", "order_id": order["order_id"], "vendor_order_id": "vo-a",
                 "vendor_id": "ven-a", "customer_id": "cus-1",
                 "lines": [{"line_id": "l1", "offer_id": teapot, "quantity": 2, "restock": True},
                           {"line_id": "l2", "offer_id": cups, "quantity": 1, "restock": False}]}
 
-    assert reservations.restock_return(stock_world.runtime.uow(), received) == 2
-    assert reservations.restock_return(stock_world.runtime.uow(), received) == 0
+    assert sales.restock_return(stock_world.runtime.uow(), received) == 2
+    assert sales.restock_return(stock_world.runtime.uow(), received) == 0
 
     assert (stock_world.stock(teapot), stock_world.stock(cups)) == ((9, 0), (9, 0))
     assert _movements(stock_world, teapot)[-1] == ("restock", 2, 0, 9, 0, order["order_id"])
