@@ -13,11 +13,12 @@ from orders.domain.states import (MACHINES, IllegalTransition, OrderStatus, Retu
                                   check_return_approval, check_transition, check_vendor_order_cancellation,
                                   is_due_for_completion, order_outcome, status_after_shipment)
 
-ALLOWED = [(name, current, requested) for name, machine in MACHINES.items()
-           for current, targets in machine.transitions.items() for requested in targets]
-FORBIDDEN = [(name, current, requested) for name, machine in MACHINES.items()
-             for current in machine.states for requested in machine.states
-             if requested not in machine.transitions[current]]
+# Sorted: the transition tables hold frozensets, whose order changes with the hash seed.
+ALLOWED = sorted((name, current, requested) for name, machine in MACHINES.items()
+                 for current, targets in machine.transitions.items() for requested in targets)
+FORBIDDEN = sorted((name, current, requested) for name, machine in MACHINES.items()
+                   for current in machine.states for requested in machine.states
+                   if requested not in machine.transitions[current])
 
 
 # --- state machines ---------------------------------------------------------------------------
