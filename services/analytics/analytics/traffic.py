@@ -15,7 +15,6 @@ from sqlalchemy import Connection, func, select
 
 from chassis.csv_cells import csv_lines
 from chassis.day_filters import day_after, day_start
-from analytics.models.sales import SalesRollup
 from analytics.models.traffic import ProductTrafficDay, ProductVendor, TrafficDay, VisitorDay
 
 DAY_FIELDS = ("visits", "page_views", "unique_visitors")
@@ -57,6 +56,7 @@ def funnel(connection: Connection, start: date, end: date) -> dict:
 
 def orders_placed(connection: Connection, start: date, end: date) -> int:
     """Orders placed on these UTC days: the sales rollups' marketplace ``orders`` counter (all currencies)."""
+    from analytics.models.sales import SalesRollup  # the sales part's table: read, never written, here
     rollups = SalesRollup.__table__.c
     return int(connection.scalar(select(func.coalesce(func.sum(rollups.orders), 0)).where(
         rollups.grain == "day", rollups.scope == "marketplace",
