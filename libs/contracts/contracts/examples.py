@@ -80,7 +80,7 @@ EXAMPLES = {
                          "amount_minor": 1250, "currency": "EUR", "reason": "arrived broken"},
     "payment.authorized": {**PAYMENT_FACTS, "payment_method": {"brand": "visa", "last4": "4242"}},
     "payment.failed": {"payment_id": PAYMENT, "order_id": ORDER, "reason_code": "card_declined"},
-    "payment.captured": PAYMENT_PART,
+    "payment.captured": {**PAYMENT_PART, "commission_minor": 299},
     "payment.voided": PAYMENT_PART,
     "payment.capture_failed": {**PAYMENT_PART, "reason_code": "authorization_expired"},
     "payment.refunded": {**PAYMENT_PART, "refund_id": "rfd-1", "refund_request_id": "rfq-1",

@@ -1,11 +1,63 @@
-"""Events analytics consumes (each handler translates an event into a command)."""
+"""Events analytics consumes (each handler translates an event into facts and rollup deltas, see
+``analytics.facts``). The chassis inbox drops a redelivered event id; the facts' natural keys drop the same
+fact published again under a new id. Facts are counted at the event's own time, never at arrival."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Mapping
 
-from chassis.events.consumer import EventHandler
+from chassis.events.consumer import BatchHandler, EventHandler
+from chassis.events.envelope import CloudEvent
+from chassis.uow import UnitOfWork
+from analytics import facts
+from analytics.domain.buckets import as_utc
+from analytics.rollups import Deltas
+
+
+def _record(session, deltas: Deltas, event: CloudEvent) -> None:
+    data, at = event.data, _event_time(event)
+    if event.type == "order.placed":
+        facts.order_placed(session, deltas, data)
+    elif event.type == "payment.captured":
+        facts.payment_captured(session, deltas, data, at)
+    elif event.type == "payment.refunded":
+        facts.payment_refunded(session, deltas, data, at)
+    elif event.type == "order.cancelled":
+        facts.outcome(session, deltas, "order_cancelled", data["order_id"], at, currency=data["currency"])
+    elif event.type.startswith("vendor_order."):
+        facts.outcome(session, deltas, event.type.replace(".", "_"), data["vendor_order_id"], at,
+                      data["vendor_id"], data["currency"])
+    else:  # return.requested, return.received
+        facts.outcome(session, deltas, event.type.replace(".", "_"), data["return_id"], at, data["vendor_id"])
+
+
+def on_sales_event(uow: UnitOfWork, event: CloudEvent) -> None:
+    on_sales_events(uow, [event])
+
+
+def on_sales_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+    """A backlog of one event type recorded in one transaction, its rollup deltas in one UPSERT."""
+    with uow:
+        deltas = Deltas()
+        for event in events:
+            _record(uow.session, deltas, event)
+        deltas.flush(uow.session)
+        uow.commit()
+
+
+def _event_time(event: CloudEvent) -> datetime:
+    return as_utc(event.occurred_at)
+
+
+SALES_EVENTS = ("order.placed", "order.cancelled", "vendor_order.refused", "vendor_order.cancelled",
+                "payment.captured", "payment.refunded", "return.requested", "return.received")
 
 
 def handlers_by_type() -> Mapping[str, EventHandler]:
-    """Event type -> handler; must match ``contracts.subscriptions`` for analytics."""
-    return {}
+    """Event type -> handler; a subset of ``contracts.subscriptions`` for analytics."""
+    return {event_type: on_sales_event for event_type in SALES_EVENTS}
+
+
+def batch_handlers_by_type() -> Mapping[str, BatchHandler]:
+    """The same events, handled in batches under a backlog (see ``chassis.events.consumer``)."""
+    return {event_type: on_sales_events for event_type in SALES_EVENTS}

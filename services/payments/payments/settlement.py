@@ -74,7 +74,8 @@ def _captured(uow: UnitOfWork, payment: Payment, charge: Charge, reference: str)
     ledger_book.post(uow.session, ledger.capture(charge.vendor_id, charge.currency, charge.captured_minor,
                                                  charge.commission_minor, memo=f"capture {charge.vendor_order_id}"),
                      _source(charge), at=moment)
-    uow.publish("payment.captured", _facts(payment, charge), subject=charge.order_id)
+    uow.publish("payment.captured", {**_facts(payment, charge), "commission_minor": charge.commission_minor},
+                subject=charge.order_id)
 
 
 def void_vendor_order(uow: UnitOfWork, vendor_order_id: str) -> None:

@@ -1,1 +1,136 @@
-"""Sales facts (one row per vendor-order line and money movement) and their rollups."""
+"""Sales facts (one row per order, vendor order, vendor-order line and money movement) and their rollups.
+
+Every fact is unique on its natural key (an order, a line, a capture of a vendor order, a refund, an outcome),
+so an event re-published under a new id changes nothing. Each fact keeps the UTC hour and day of its own time
+(the event's), which the rebuild groups by. Rollups are counters per (grain, bucket, scope, vendor, product,
+category, currency), updated by adding deltas; ``analytics.domain.metrics`` says what each counter means.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from analytics.models.base import Base, not_negative, status_in
+
+OUTCOME_KINDS = ("vendor_order_refused", "vendor_order_cancelled", "order_cancelled", "return_requested",
+                 "return_received")
+MOVEMENT_KINDS = ("capture", "refund")
+GRAINS = ("hour", "day")
+SCOPES = ("marketplace", "vendor", "product", "category", "vendor_category")
+
+
+class _Bucketed:
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SalesOrder(_Bucketed, Base):
+    """An order placed (``order.placed``), bucketed at ``placed_at``."""
+
+    __tablename__ = "sales_orders"
+    __table_args__ = (Index("ix_sales_orders_customer", "customer_id", "placed_at", "order_id"),)
+
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SalesVendorOrder(_Bucketed, Base):
+    """A vendor's part of an order placed; ``shipping_minor`` is the product-less part of its GMV."""
+
+    __tablename__ = "sales_vendor_orders"
+    __table_args__ = tuple(not_negative("shipping_minor", "total_minor"))
+
+    vendor_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    vendor_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3))
+    shipping_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SalesLine(_Bucketed, Base):
+    """A vendor-order line placed; ``category_id`` is ``""`` when uncategorised."""
+
+    __tablename__ = "sales_lines"
+    __table_args__ = tuple(not_negative("quantity", "unit_price_minor", "amount_minor"))
+
+    vendor_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64))
+    vendor_id: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str] = mapped_column(String(64))
+    category_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SalesMovement(_Bucketed, Base):
+    """Money that moved: a capture (``reference`` = the vendor order) or a refund (``reference`` = the refund)."""
+
+    __tablename__ = "sales_movements"
+    __table_args__ = (status_in(MOVEMENT_KINDS, "kind"), *not_negative("amount_minor", "commission_minor"),
+                      Index("ix_sales_movements_vendor_order", "vendor_order_id", "kind"),
+                      Index("ix_sales_movements_order", "order_id", "kind"))
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64))
+    vendor_order_id: Mapped[str] = mapped_column(String(64))
+    vendor_id: Mapped[str] = mapped_column(String(64))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)  # charged on a capture, reversed by a refund
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SalesOutcome(_Bucketed, Base):
+    """A counted outcome: a vendor order refused or cancelled, an order cancelled, a return requested or
+    received (``reference`` = the vendor order, order or return; ``currency`` ``""`` when the event has none)."""
+
+    __tablename__ = "sales_outcomes"
+    __table_args__ = (status_in(OUTCOME_KINDS, "kind"),)
+
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(64))  # "" for an order cancelled
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SalesRollup(Base):
+    """Counters of one bucket × scope × dimensions × currency (see ``analytics.domain.metrics``)."""
+
+    __tablename__ = "sales_rollups"
+    __table_args__ = (status_in(GRAINS, "grain"), status_in(SCOPES, "scope"),
+                      Index("ix_sales_rollups_scope_bucket", "grain", "scope", "bucket"))
+
+    grain: Mapped[str] = mapped_column(String(4), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    vendor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    captured_orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    gmv_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunds_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission_reversed_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled_orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancellations: Mapped[int] = mapped_column(BigInteger, default=0)
+    refusals: Mapped[int] = mapped_column(BigInteger, default=0)
+    new_customers: Mapped[int] = mapped_column(BigInteger, default=0)
+    returning_customers: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_requested: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_received: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,136 @@
+"""Rollups: counters added to incrementally as facts arrive (``Deltas``), and rebuilt from the facts alone.
+
+Both paths feed the same scopes with the same counters (``analytics.domain.metrics``), at the UTC hour and
+UTC day of each fact's own time, so a rebuild equals the incremental result whatever order the events came in.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from analytics.domain import buckets
+from analytics.domain.metrics import (COUNTERS, DIMENSIONS, LINE_SCOPES, MONEY_SCOPES, NONE, ORDER_SCOPES,
+                                      PRODUCT, VENDOR, dimensions)
+from analytics.models.sales import (SalesLine, SalesMovement, SalesOrder, SalesOutcome, SalesRollup,
+                                    SalesVendorOrder)
+
+KEY = ("grain", "bucket", "scope", "vendor_id", "product_id", "category_id", "currency")
+OUTCOME_COUNTERS = {"vendor_order_refused": "refusals", "vendor_order_cancelled": "cancellations",
+                    "return_requested": "returns_requested", "return_received": "returns_received"}
+
+
+class Deltas:
+    """Counter changes of one unit of work, summed per rollup row, then written in one UPSERT."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(self, at: datetime, currency: str, scopes: tuple[str, ...], vendor_id: str = NONE,
+            product_id: str = NONE, category_id: str = NONE, **counters: int) -> None:
+        """Add ``counters`` to the hour and day of ``at`` in every scope of ``scopes``."""
+        for scope in scopes:
+            keys = dimensions(scope, vendor_id, product_id, category_id)
+            for grain, bucket in (("hour", buckets.hour_start(at)), ("day", buckets.day_start(at))):
+                row = self.rows[(grain, bucket, scope, keys["vendor_id"], keys["product_id"],
+                                 keys["category_id"], currency)]
+                for name, value in counters.items():
+                    row[name] += value
+
+    def flush(self, session: Session) -> None:
+        values = [{**dict(zip(KEY, key)), **{name: counters.get(name, 0) for name in COUNTERS}}
+                  for key, counters in self.rows.items() if any(counters.values())]
+        self.rows.clear()
+        if values:
+            session.execute(_upsert_adding(session, values))
+
+
+def _upsert_adding(session: Session, values: list[dict]):
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(SalesRollup).values(values)
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: getattr(SalesRollup, name) + getattr(statement.excluded, name) for name in COUNTERS})
+
+
+def rebuild(session: Session) -> int:
+    """Delete every rollup row and aggregate them again from the facts; the number of rows written."""
+    session.execute(delete(SalesRollup))
+    for grain in ("hour", "day"):
+        parts = [_scoped(source, scope) for source, scopes in _sources(grain) for scope in scopes]
+        everything = union_all(*parts).subquery()
+        columns = [everything.c[name] for name in KEY[1:]]
+        aggregated = select(literal(grain).label("grain"), *columns,
+                            *[func.sum(everything.c[name]).label(name) for name in COUNTERS]).group_by(*columns)
+        session.execute(insert(SalesRollup).from_select(["grain", *KEY[1:], *COUNTERS], aggregated))
+    return session.scalar(select(func.count()).select_from(SalesRollup))
+
+
+def _scoped(source, scope: str):
+    """``source``'s rows projected on ``scope`` (the dimensions it lacks set to NONE)."""
+    kept = DIMENSIONS[scope]
+    return select(source.c.bucket, literal(scope).label("scope"),
+                  *[(source.c[name] if name in kept else literal(NONE)).label(name)
+                    for name in ("vendor_id", "product_id", "category_id")],
+                  source.c.currency, *[source.c[name] for name in COUNTERS])
+
+
+def _row(bucket, currency, vendor_id=NONE, product_id=NONE, category_id=NONE, **counters):
+    """The columns of a source: its bucket, dimensions and currency, then every counter (0 when not given)."""
+    def dimension(value, name):
+        return (value if not isinstance(value, str) else literal(value)).label(name)
+    return [bucket.label("bucket"), dimension(vendor_id, "vendor_id"), dimension(product_id, "product_id"),
+            dimension(category_id, "category_id"), dimension(currency, "currency"),
+            *[(counters[name] if name in counters else literal(0)).label(name) for name in COUNTERS]]
+
+
+def _sources(grain: str):
+    """(source subquery, scopes it feeds) pairs: the rebuild's mirror of ``analytics.facts``."""
+    def at(model):
+        return getattr(model, grain)
+    one = literal(1)
+    capture = aliased(SalesMovement)
+    captures = select(SalesMovement).where(SalesMovement.kind == "capture").subquery()
+    earlier_order = aliased(SalesOrder)
+    is_new = ~exists().where(earlier_order.customer_id == SalesOrder.customer_id, or_(
+        earlier_order.placed_at < SalesOrder.placed_at,
+        and_(earlier_order.placed_at == SalesOrder.placed_at, earlier_order.order_id < SalesOrder.order_id)))
+    newness = case((is_new, 1), else_=0)
+    first_capture = ~exists().where(capture.kind == "capture", capture.order_id == captures.c.order_id, or_(
+        capture.occurred_at < captures.c.occurred_at,
+        and_(capture.occurred_at == captures.c.occurred_at, capture.reference < captures.c.reference)))
+    captured_lines = (SalesLine.__table__.join(captures, captures.c.reference == SalesLine.vendor_order_id))
+    captured_shipping = SalesVendorOrder.__table__.join(captures, captures.c.reference == SalesVendorOrder.vendor_order_id)
+    refunds = SalesMovement.kind == "refund"
+    sources = [
+        (select(*_row(at(SalesOrder), SalesOrder.currency, orders=one, new_customers=newness,
+                      returning_customers=one - newness)), ORDER_SCOPES),
+        (select(*_row(at(SalesVendorOrder), SalesVendorOrder.currency, SalesVendorOrder.vendor_id, orders=one)),
+         (VENDOR,)),
+        (select(*_row(at(SalesLine), SalesLine.currency, SalesLine.vendor_id, SalesLine.product_id,
+                      SalesLine.category_id, orders=one)), LINE_SCOPES),
+        (select(*_row(captures.c[grain], captures.c.currency, captures.c.vendor_id, gmv_minor=captures.c.amount_minor,
+                      commission_minor=captures.c.commission_minor)), MONEY_SCOPES),
+        (select(*_row(captures.c[grain], captures.c.currency, captures.c.vendor_id, captured_orders=one)), (VENDOR,)),
+        (select(*_row(captures.c[grain], captures.c.currency, captured_orders=one)).where(first_capture),
+         ORDER_SCOPES),
+        (select(*_row(captures.c[grain], captures.c.currency, SalesLine.vendor_id, SalesLine.product_id,
+                      SalesLine.category_id, gmv_minor=SalesLine.amount_minor, captured_orders=one,
+                      units=SalesLine.quantity)).select_from(captured_lines), LINE_SCOPES),
+        (select(*_row(captures.c[grain], captures.c.currency, SalesLine.vendor_id, units=SalesLine.quantity))
+         .select_from(captured_lines), MONEY_SCOPES),
+        (select(*_row(captures.c[grain], captures.c.currency, SalesVendorOrder.vendor_id,
+                      gmv_minor=SalesVendorOrder.shipping_minor)).select_from(captured_shipping)
+         .where(SalesVendorOrder.shipping_minor > 0), (PRODUCT,)),
+        (select(*_row(at(SalesMovement), SalesMovement.currency, SalesMovement.vendor_id,
+                      refunds_minor=SalesMovement.amount_minor,
+                      commission_reversed_minor=SalesMovement.commission_minor)).where(refunds), MONEY_SCOPES),
+        (select(*_row(at(SalesOutcome), SalesOutcome.currency, cancelled_orders=one))
+         .where(SalesOutcome.kind == "order_cancelled"), ORDER_SCOPES),
+        *[(select(*_row(at(SalesOutcome), SalesOutcome.currency, SalesOutcome.vendor_id, **{counter: one}))
+           .where(SalesOutcome.kind == kind), MONEY_SCOPES) for kind, counter in OUTCOME_COUNTERS.items()],
+    ]
+    return [(query.subquery(), scopes) for query, scopes in sources]
