@@ -26,7 +26,8 @@ def event(kind="page_view", *, visitor="visitor-0001", session="session-0001", a
 
 def send(client, events, *, user_agent=BROWSER, ip=CLIENT_IP, **kwargs):
     body = kwargs.pop("data", None) or json.dumps({"events": events})
-    return client.post(TRACK, data=body, content_type="application/json", headers={"User-Agent": user_agent},
+    headers = kwargs.pop("headers", None) or {"User-Agent": user_agent}
+    return client.post(TRACK, data=body, content_type="application/json", headers=headers,
                        environ_base={"REMOTE_ADDR": ip}, **kwargs)
 
 
@@ -154,3 +155,15 @@ def test_sessions_visitors_and_page_views_count_duplicates_across_batches_once(c
     assert visitor_days == 2
     assert sessions == {"session-0001": 3, "session-0002": 1, "session-0003": 1}
     assert stored_events(uow) == 5
+
+
+def test_behind_the_gateway_each_forwarded_client_is_limited_apart(client, app, uow):
+    with uow:
+        from chassis.runtime_settings import change
+        change(uow, AnalyticsRuntimeSettings, {"track_rate_limit_per_minute": 1}, reason="test")
+        uow.commit()
+
+    def from_gateway(client_ip: str) -> int:
+        return send(client, [event()], ip="127.0.0.1", headers={"User-Agent": BROWSER,
+                                                               "X-Forwarded-For": client_ip}).status_code
+    assert [from_gateway("203.0.113.1"), from_gateway("203.0.113.2"), from_gateway("203.0.113.1")] == [202, 202, 429]
