@@ -1,7 +1,7 @@
 """Analytics HTTP resources: one module per resource, registered here."""
 from __future__ import annotations
 
-RESOURCE_MODULES: tuple[str, ...] = ("track", "traffic")
+RESOURCE_MODULES: tuple[str, ...] = ("track", "traffic", "stats")
 
 
 def blueprints() -> list:
