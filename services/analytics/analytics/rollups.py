@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, union_all
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -57,7 +57,12 @@ def _upsert_adding(session: Session, values: list[dict]):
 
 
 def rebuild(session: Session) -> int:
-    """Delete every rollup row and aggregate them again from the facts; the number of rows written."""
+    """Delete every rollup row and aggregate them again from the facts; the number of rows written.
+
+    On PostgreSQL the rollups are locked first: a consumer's deltas then wait for the rebuild to commit and
+    add to its rows (their facts were not in its aggregate), instead of racing it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE sales_rollups IN EXCLUSIVE MODE"))
     session.execute(delete(SalesRollup))
     for grain in ("hour", "day"):
         parts = [_scoped(source, scope) for source, scopes in _sources(grain) for scope in scopes]

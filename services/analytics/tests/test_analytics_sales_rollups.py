@@ -131,3 +131,25 @@ def marketplace_totals(events: SalesEvents, grain: str) -> dict[str, int]:
             for name, value in zip(COUNTERS, row[7:]):
                 totals[name] += value
     return totals
+
+
+def test_the_rebuild_command_recomputes_the_rollups_from_the_facts(app, monkeypatch):
+    from click.testing import CliRunner
+    from analytics.cli import rebuild_command
+    from analytics.models.sales import SalesRollup
+    events = SalesEvents(app)
+    steps = scenario()
+    random.Random(3).shuffle(steps)
+    send_all(events, steps)
+    events.redeliver_all(new_ids=True)
+    incremental = events.rollups()
+    runtime = app.extensions["chassis.runtime"]
+    with runtime.uow() as uow:  # a rollup gone wrong: the rebuild must not keep it
+        uow.session.query(SalesRollup).filter_by(scope="vendor").update({"gmv_minor": 1})
+        uow.commit()
+    assert events.rollups() != incremental
+    monkeypatch.setenv("ANALYTICS_DATABASE_URL", runtime.settings.database_url)
+    result = CliRunner().invoke(rebuild_command, [])
+    assert result.exit_code == 0, result.output
+    assert "sales rollups rebuilt" in result.output
+    assert events.rollups() == incremental
