@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Sequence
 
 from sqlalchemy import bindparam, case, true, update
@@ -44,7 +44,7 @@ class Hit:
 
     @property
     def day(self) -> date:
-        return self.occurred_at.date()
+        return self.occurred_at.astimezone(timezone.utc).date()
 
     @property
     def fingerprint(self) -> str:
@@ -77,7 +77,7 @@ def _store_new(connection, hits: list[Hit]) -> list[Hit]:
     table = TrackedEvent.__table__
     rows = [{"fingerprint": key, "kind": hit.kind, "visitor_id": hit.visitor_id, "session_id": hit.session_id,
              "occurred_at": hit.occurred_at, "path": hit.path, "product_id": hit.product_id}
-            for key, hit in by_fingerprint.items()]
+            for key, hit in sorted(by_fingerprint.items())]  # one lock order for concurrent batches
     inserted = set(connection.scalars(_insert(connection, table).values(rows).on_conflict_do_nothing(
         index_elements=["fingerprint"]).returning(table.c.fingerprint)))
     return [hit for key, hit in by_fingerprint.items() if key in inserted]

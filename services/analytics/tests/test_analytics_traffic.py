@@ -135,3 +135,23 @@ def test_catalog_events_say_which_vendor_sells_a_product(client, app, vendor_a, 
 
     assert body == [{"product_id": "prod-1", "views": 1, "adds_to_cart": 0},
                     {"product_id": "prod-2", "views": 1, "adds_to_cart": 0}]
+
+
+def test_rebuilding_the_traffic_rollups_gives_back_the_incremental_ones(uow, visits):
+    from sqlalchemy import select
+    from analytics import traffic_rollups
+    from analytics.models.traffic import ProductTrafficDay, TrafficDay, VisitorDay
+    track(uow, [Hit("page_view", "visitor-0003", "session-0005", at(seconds=30), "/late"),  # a later batch
+                Hit("page_view", "visitor-0001", "session-0001", at(), "/")])  # resent: counted once
+
+    def snapshot():
+        with uow:
+            return {model.__tablename__: sorted(tuple(row) for row in uow.session.execute(select(model.__table__)))
+                    for model in (TrafficDay, ProductTrafficDay, VisitorDay)}
+    incremental = snapshot()
+    with uow:
+        written = traffic_rollups.rebuild(uow.session)
+        uow.commit()
+
+    assert snapshot() == incremental
+    assert written == len(incremental["traffic_days"]) + len(incremental["product_traffic_days"])
