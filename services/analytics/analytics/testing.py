@@ -2,6 +2,7 @@
 rollups read back as plain rows."""
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from chassis.events.consumer import EventConsumer
 from chassis.events.envelope import CloudEvent
+from chassis.tables import outbox
 from analytics.domain.metrics import COUNTERS
 from analytics.events import handlers_by_type
 from analytics.models.sales import SalesRollup
@@ -40,6 +42,20 @@ class SalesEvents:
                                  dead_letters=None)
         consumer.parse(_Message(event.to_dict()))
         return consumer.apply(event)
+
+    def relay(self, producer_runtime, event_types: tuple[str, ...]) -> list[str]:
+        """Apply the ``event_types`` events another service published (its outbox, oldest first) with their
+        own ids and times, as the broker would."""
+        with producer_runtime.uow() as uow:
+            rows = uow.session.execute(select(outbox.c.envelope).where(outbox.c.event_type.in_(event_types))
+                                       .order_by(outbox.c.id)).all()
+        envelopes = [envelope if isinstance(envelope, dict) else json.loads(envelope) for (envelope,) in rows]
+        outcomes = []
+        for envelope in envelopes:
+            event = CloudEvent.from_dict(envelope)
+            self.sent.append(event)
+            outcomes.append(self.apply(event))
+        return outcomes
 
     def redeliver_all(self, new_ids: bool = False) -> list[str]:
         """Every event sent so far again (same ids: the inbox drops them; new ids: the facts' keys do)."""
