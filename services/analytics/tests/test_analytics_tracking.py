@@ -167,3 +167,20 @@ def test_behind_the_gateway_each_forwarded_client_is_limited_apart(client, app, 
         return send(client, [event()], ip="127.0.0.1", headers={"User-Agent": BROWSER,
                                                                "X-Forwarded-For": client_ip}).status_code
     assert [from_gateway("203.0.113.1"), from_gateway("203.0.113.2"), from_gateway("203.0.113.1")] == [202, 202, 429]
+
+
+def test_concurrent_batches_of_one_visit_count_it_once(app, uow):
+    from concurrent.futures import ThreadPoolExecutor
+    at = (datetime.now(timezone.utc) - timedelta(hours=12)).replace(minute=0, second=0, microsecond=0)
+
+    def batch(n: int) -> int:
+        return send(app.test_client(), [event(at=at + timedelta(seconds=n), path=f"/{n}"),
+                                        event("product_view", at=at + timedelta(seconds=n, milliseconds=1))]).status_code
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(batch, range(12)))
+
+    with uow:
+        day = uow.session.get(TrafficDay, at.date())
+        counts = (day.visits, day.page_views, day.unique_visitors, day.product_views, day.sessions_with_product_view)
+    assert statuses == [202] * 12
+    assert counts == (1, 12, 1, 12, 1)
