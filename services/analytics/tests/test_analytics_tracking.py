@@ -184,3 +184,25 @@ def test_concurrent_batches_of_one_visit_count_it_once(app, uow):
         counts = (day.visits, day.page_views, day.unique_visitors, day.product_views, day.sessions_with_product_view)
     assert statuses == [202] * 12
     assert counts == (1, 12, 1, 12, 1)
+
+
+def test_a_body_that_is_not_json_is_a_bad_request(client, uow):
+    response = send(client, [], data=b"events=1")
+
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+def test_unknown_fields_and_a_page_view_without_path_are_refused(client, uow):
+    response = send(client, [event(email="me@example.com"), event(path=None)])
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["events"] == {"0": {"email": ["Unknown field."]},
+                                                       "1": {"path": ["required for page_view"]}}
+    assert stored_events(uow) == 0
+
+
+def test_a_beacon_sent_as_text_plain_is_taken(client, uow):
+    response = client.post(TRACK, data=json.dumps({"events": [event()]}), content_type="text/plain;charset=UTF-8",
+                           headers={"User-Agent": BROWSER})
+
+    assert response.status_code == 202 and stored_events(uow) == 1

@@ -55,7 +55,7 @@ class TrackEventSchema(ma.Schema):
         "description": "Client time with offset: at most 24 h old, at most 5 min ahead (then clamped to arrival)"})
     path = ma.fields.String(allow_none=True, validate=[validate.Length(max=512), validate.Regexp(r"^/[^\x00-\x1f\x7f]*$",
                                                         error="a path starting with '/', no control characters")],
-                            metadata={"description": "Query string and fragment are dropped"})
+                            metadata={"description": "Required for page_view; query string and fragment are dropped"})
     product_id = ma.fields.String(allow_none=True, validate=_PRODUCT_ID,
                                   metadata={"description": "Required for product_view and add_to_cart"})
     referrer = ma.fields.String(allow_none=True, validate=[validate.Length(max=2048), _PRINTABLE],
@@ -63,7 +63,9 @@ class TrackEventSchema(ma.Schema):
     utm_source, utm_medium, utm_campaign, utm_term, utm_content = (_utm() for _ in _UTM_TAGS)
 
     @ma.validates_schema
-    def _product_when_needed(self, data, **kwargs) -> None:
+    def _required_by_type(self, data, **kwargs) -> None:
+        if data.get("type") == "page_view" and not data.get("path"):
+            raise ma.ValidationError("required for page_view", "path")
         if data.get("type") in ("product_view", "add_to_cart") and not data.get("product_id"):
             raise ma.ValidationError(f"required for {data['type']}", "product_id")
 
