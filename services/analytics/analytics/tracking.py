@@ -134,7 +134,8 @@ def _count_visitors(connection, hits: list[Hit], days: dict[date, Counter]) -> N
 
 def _add_to_days(connection, days: dict[date, Counter]) -> None:
     table = TrafficDay.__table__
-    rows = [{"day": day, **{name: counts.get(name, 0) for name in TRAFFIC_COUNTERS}} for day, counts in sorted(days.items())]
+    rows = [{"day": day, **{name: counts.get(name, 0) for name in TRAFFIC_COUNTERS}}
+            for day, counts in sorted(days.items())]
     statement = _insert(connection, table).values(rows)
     connection.execute(statement.on_conflict_do_update(index_elements=["day"], set_={
         name: table.c[name] + statement.excluded[name] for name in TRAFFIC_COUNTERS}))

@@ -49,9 +49,11 @@ def _replace(session: Session, days, products, visitors) -> int:
     for model in (TrafficDay, ProductTrafficDay, VisitorDay):
         session.execute(delete(model))
     rows = [
-        (TrafficDay, [{"day": day, **{name: counts[name] for name in TRAFFIC_COUNTERS}} for day, counts in days.items()]),
+        (TrafficDay, [{"day": day, **{name: counts[name] for name in TRAFFIC_COUNTERS}}
+                      for day, counts in days.items()]),
         (ProductTrafficDay, [{"day": day, "product_id": product_id, "views": counts["views"],
-                              "adds_to_cart": counts["adds_to_cart"]} for (day, product_id), counts in products.items()]),
+                              "adds_to_cart": counts["adds_to_cart"]}
+                             for (day, product_id), counts in products.items()]),
         (VisitorDay, [{"day": day, "visitor_id": visitor_id} for day, visitor_id in visitors]),
     ]
     for model, values in rows:

@@ -53,9 +53,10 @@ class TrackEventSchema(ma.Schema):
     session_id = ma.fields.String(required=True, validate=_OPAQUE_ID)
     occurred_at = ma.fields.AwareDateTime(required=True, validate=_recent_enough, metadata={
         "description": "Client time with offset: at most 24 h old, at most 5 min ahead (then clamped to arrival)"})
-    path = ma.fields.String(allow_none=True, validate=[validate.Length(max=512), validate.Regexp(r"^/[^\x00-\x1f\x7f]*$",
-                                                        error="a path starting with '/', no control characters")],
-                            metadata={"description": "Required for page_view; query string and fragment are dropped"})
+    path = ma.fields.String(allow_none=True, validate=[
+        validate.Length(max=512),
+        validate.Regexp(r"^/[^\x00-\x1f\x7f]*$", error="a path starting with '/', no control characters")],
+        metadata={"description": "Required for page_view; query string and fragment are dropped"})
     product_id = ma.fields.String(allow_none=True, validate=_PRODUCT_ID,
                                   metadata={"description": "Required for product_view and add_to_cart"})
     referrer = ma.fields.String(allow_none=True, validate=[validate.Length(max=2048), _PRINTABLE],
