@@ -206,3 +206,15 @@ def test_a_beacon_sent_as_text_plain_is_taken(client, uow):
                            headers={"User-Agent": BROWSER})
 
     assert response.status_code == 202 and stored_events(uow) == 1
+
+
+def test_the_endpoint_logs_neither_the_client_address_nor_the_body(client, caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+
+    send(client, [event(visitor="visitor-secret-42")])
+    send(client, [event(visitor="x")])  # refused: its problem is not logged with the body either
+
+    logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    assert "POST /api/v1/track 202" in logged
+    assert CLIENT_IP not in logged and "visitor-secret-42" not in logged and "Mozilla" not in logged
