@@ -147,3 +147,17 @@ def test_summary_csv(client, operator, sales):
 def test_an_unknown_time_zone_is_refused(client, operator):
     response = client.get("/api/v1/stats/summary", query_string={"tz": "Mars/Olympus"}, headers=operator)
     assert response.status_code == 422
+
+
+def test_money_is_grouped_by_currency_and_counts_are_not(client, operator, sales):
+    moment = datetime(2026, 3, 20, 10, tzinfo=timezone.utc)
+    sales.send("order.placed", placed("o-usd", "cus-3", moment, [
+        ("vo-usd", "ven-a", 0, [("l-usd", "prd-1", "books", 1, 4200)])], currency="USD"), moment)
+    sales.send("payment.captured", captured("o-usd", "vo-usd", "ven-a", 4200, 420, currency="USD"), moment)
+    body = client.get("/api/v1/stats/summary", query_string=PERIOD, headers=operator).get_json()
+    assert [(entry["currency"], entry["gmv_minor"], entry["average_basket_minor"]) for entry in body["money"]] == [
+        ("EUR", 6200, 3100), ("USD", 4200, 4200)]
+    assert (body["counts"]["orders"], body["counts"]["captured_orders"]) == (4, 3)
+    points = client.get("/api/v1/stats/series", query_string={**PERIOD, "metric": "gmv", "granularity": "month"},
+                        headers=operator).get_json()["points"]
+    assert [(p["currency"], p["value"]) for p in points] == [("EUR", 6200), ("USD", 4200)]
