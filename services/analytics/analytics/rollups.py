@@ -108,7 +108,8 @@ def _sources(grain: str):
         capture.occurred_at < captures.c.occurred_at,
         and_(capture.occurred_at == captures.c.occurred_at, capture.reference < captures.c.reference)))
     captured_lines = (SalesLine.__table__.join(captures, captures.c.reference == SalesLine.vendor_order_id))
-    captured_shipping = SalesVendorOrder.__table__.join(captures, captures.c.reference == SalesVendorOrder.vendor_order_id)
+    captured_shipping = SalesVendorOrder.__table__.join(
+        captures, captures.c.reference == SalesVendorOrder.vendor_order_id)
     refunds = SalesMovement.kind == "refund"
     sources = [
         (select(*_row(at(SalesOrder), SalesOrder.currency, orders=one, new_customers=newness,

@@ -22,7 +22,8 @@ from analytics.models.base import utc
 from analytics.models.sales import SalesRollup
 
 ROLLUPS = SalesRollup.__table__
-RANKED = {"gmv": lambda c: func.sum(c.gmv_minor), "net_sales": lambda c: func.sum(c.gmv_minor) - func.sum(c.refunds_minor),
+RANKED = {"gmv": lambda c: func.sum(c.gmv_minor),
+          "net_sales": lambda c: func.sum(c.gmv_minor) - func.sum(c.refunds_minor),
           "units": lambda c: func.sum(c.units), "orders": lambda c: func.sum(c.orders),
           "captured_orders": lambda c: func.sum(c.captured_orders),
           "commission": lambda c: func.sum(c.commission_minor) - func.sum(c.commission_reversed_minor)}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MARKETPLACE, VENDOR, PRODUCT, CATEGORY, VENDOR_CATEGORY = "marketplace", "vendor", "product", "category", "vendor_category"
+MARKETPLACE, VENDOR, PRODUCT, CATEGORY = "marketplace", "vendor", "product", "category"
+VENDOR_CATEGORY = "vendor_category"
 SCOPES = (MARKETPLACE, VENDOR, PRODUCT, CATEGORY, VENDOR_CATEGORY)
 DIMENSIONS = {MARKETPLACE: (), VENDOR: ("vendor_id",), PRODUCT: ("vendor_id", "product_id"),
               CATEGORY: ("category_id",), VENDOR_CATEGORY: ("vendor_id", "category_id")}
