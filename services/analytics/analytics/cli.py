@@ -14,19 +14,22 @@ def main() -> None:
     group()
 
 
-@click.command("rebuild", help="Recompute every sales rollup (hourly and daily) from the fact table, in one "
-                               "transaction; consumers keep running and add to the rebuilt rows.")
-def rebuild_command() -> None:
+@click.command("rebuild", help="Recompute the rollups from what they count (sales: the fact table; traffic: the "
+                               "tracked events and sessions), each in one transaction; consumers keep running.")
+@click.option("--only", type=click.Choice(("sales", "traffic")), default=None, help="One kind of rollup only")
+def rebuild_command(only: str | None) -> None:
     from chassis.runtime import Runtime
     from chassis.settings import ConfigurationError, load_settings
+    from analytics import rollups, traffic_rollups
     from analytics.app import definition
-    from analytics.rollups import rebuild
     from analytics.settings import AnalyticsSettings
     try:
-        uow = Runtime(definition(), load_settings(AnalyticsSettings)).uow()
+        runtime = Runtime(definition(), load_settings(AnalyticsSettings))
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
-    with uow:
-        rows = rebuild(uow.session)
-        uow.commit()
-    click.echo(f"sales rollups rebuilt: {rows} rows")
+    for kind, rebuild in (("sales", rollups.rebuild), ("traffic", traffic_rollups.rebuild)):
+        if only in (None, kind):
+            with runtime.uow() as uow:
+                rows = rebuild(uow.session)
+                uow.commit()
+            click.echo(f"{kind} rollups rebuilt: {rows} rows")
