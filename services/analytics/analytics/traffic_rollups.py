@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, timezone
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from chassis.modeling import utc
@@ -23,7 +23,14 @@ _SESSION_STEPS = (("reached_product_view", "sessions_with_product_view"),
 
 
 def rebuild(session: Session) -> int:
-    """Delete every traffic rollup row (and visitor-day) and count them again; the number of rows written."""
+    """Delete every traffic rollup row (and visitor-day) and count them again; the number of rows written.
+
+    On PostgreSQL the traffic tables are locked against writes first: a batch being ingested then either
+    committed before (and is counted) or waits for the rebuild to commit (and adds its deltas after).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE tracked_events, traffic_sessions, visitor_days, traffic_days, "
+                             "product_traffic_days IN EXCLUSIVE MODE"))
     days: dict[date, Counter] = defaultdict(Counter)
     products: dict[tuple[date, str], Counter] = defaultdict(Counter)
     visitors: set[tuple[date, str]] = set()
