@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,16 +45,17 @@ class Deltas:
         values = [{**dict(zip(KEY, key)), **{name: counters.get(name, 0) for name in COUNTERS}}
                   for key, counters in self.rows.items() if any(counters.values())]
         self.rows.clear()
-        if values:
-            session.execute(_upsert_adding(session, values))
+        if values:  # executemany of one compiled statement (a multi-row VALUES would be compiled every time)
+            session.connection().execute(_upsert_adding(session.get_bind().dialect.name), values)
 
 
-def _upsert_adding(session: Session, values: list[dict]):
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(SalesRollup).values(values)
+@cache
+def _upsert_adding(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(SalesRollup.__table__)
     return statement.on_conflict_do_update(
         index_elements=list(KEY),
-        set_={name: getattr(SalesRollup, name) + getattr(statement.excluded, name) for name in COUNTERS})
+        set_={name: SalesRollup.__table__.c[name] + statement.excluded[name] for name in COUNTERS})
 
 
 def rebuild(session: Session) -> int:
