@@ -44,19 +44,16 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "refund.requested",
     ),
     "analytics": (
-        "order.placed",
+        "order.placed",  # orders, lines and customers, at their placement time
         "order.cancelled",
-        "vendor_order.accepted",
         "vendor_order.refused",
         "vendor_order.cancelled",
-        "vendor_order.shipped",
-        "vendor_order.delivered",
-        "vendor_order.completed",
-        "payment.captured",
+        "payment.captured",  # GMV, units and commission, at capture time
         "payment.refunded",
-        "vendor.credited",
         "return.requested",
         "return.received",
+        "product.approved",  # which vendor sells which product (vendors' product traffic)
+        "offer.updated",
     ),
 }
 

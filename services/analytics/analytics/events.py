@@ -9,7 +9,7 @@ from typing import Mapping
 from chassis.events.consumer import BatchHandler, EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
-from analytics import facts
+from analytics import facts, product_vendors
 from analytics.domain.buckets import as_utc
 from analytics.rollups import Deltas
 
@@ -54,8 +54,8 @@ SALES_EVENTS = ("order.placed", "order.cancelled", "vendor_order.refused", "vend
 
 
 def handlers_by_type() -> Mapping[str, EventHandler]:
-    """Event type -> handler; a subset of ``contracts.subscriptions`` for analytics."""
-    return {event_type: on_sales_event for event_type in SALES_EVENTS}
+    """Event type -> handler: exactly ``contracts.subscriptions('analytics')``."""
+    return {**{event_type: on_sales_event for event_type in SALES_EVENTS}, **product_vendors.handlers_by_type()}
 
 
 def batch_handlers_by_type() -> Mapping[str, BatchHandler]:
