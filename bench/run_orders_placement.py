@@ -37,6 +37,7 @@ from pathlib import Path
 
 from catalog_seed import CatalogSize, seed
 from gateway_setup import jwt_env
+from in_process import profile_calls
 from machine import busy_share, cpu_model, machine_ticks, measure_other_load
 from orders_setup import (ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET, broker_env, orders_client_env, plentiful_offers,
                           process_cpu_seconds, web_server, worker_process)
@@ -242,7 +243,7 @@ def _count_statements(world: dict, profile: int) -> dict:
                                  headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
             _expect(answer.status_code == 201, f"in-process placement answered {answer.status_code}")
 
-        profiled = _profile(place, profile) if profile else None
+        profiled = profile_calls(place, profile, "placements (catalog over HTTP, no gunicorn)") if profile else None
         engine.dispose()
     _expect(response.status_code == 201, f"in-process placement answered {response.status_code}")
     kinds = {}
@@ -261,30 +262,6 @@ def _count_statements(world: dict, profile: int) -> dict:
         print(profiled.pop("text"), flush=True)
     return {"vendor_orders": vendors, "statements": len(statements), "pool_checkouts": len(checkouts),
             "by_kind": kinds, "profile": profiled}
-
-
-def _profile(place, count: int) -> dict:
-    """Wall and CPU ms per in-process placement, then a cProfile ranking (CPU time) by own and cumulative time."""
-    import cProfile
-    import io
-    import pstats
-
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(count):
-        place()
-    wall, cpu = (time.perf_counter() - wall) / count * 1000, (time.process_time() - cpu) / count * 1000
-    profiler = cProfile.Profile(time.process_time)  # CPU, not waits: the machine may be shared
-    profiler.enable()
-    for _ in range(count):
-        place()
-    profiler.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text)
-    stats.sort_stats("tottime").print_stats(20)
-    stats.sort_stats("cumulative").print_stats(60)
-    header = (f"in-process, {count} placements (catalog over HTTP, no gunicorn): {wall:.2f} ms wall, "
-              f"{cpu:.2f} ms CPU of this process per placement; cProfile of CPU time by own time, then cumulative:")
-    return {"wall_ms": wall, "cpu_ms": cpu, "text": header + "\n" + text.getvalue()}
 
 
 # --- load

@@ -40,6 +40,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from gateway_setup import jwt_env
+from in_process import profile_calls
 from machine import busy_share, cpu_model, machine_ticks, measure_other_load
 from orders_setup import web_server
 from payments_setup import (CURRENCY, HOT_VENDOR, customer_id, seed_ledger, seed_payable_orders, vendor_id,
@@ -279,7 +280,7 @@ def _in_process(world: dict, profile: int) -> dict:
         pay()
         event.remove(engine, "before_cursor_execute", count_statement)
         event.remove(engine, "checkout", count_checkout)
-        profiled = _profile(pay, profile) if profile else None
+        profiled = profile_calls(pay, profile, "authorizations (no gunicorn)") if profile else None
         engine.dispose()
     kinds: dict[str, int] = {}
     for statement in statements:
@@ -294,30 +295,6 @@ def _in_process(world: dict, profile: int) -> dict:
     if profiled:
         print(profiled.pop("text"), flush=True)
     return {"statements": len(statements), "pool_checkouts": len(checkouts), "by_kind": kinds, "profile": profiled}
-
-
-def _profile(pay, count: int) -> dict:
-    """Wall and CPU ms per in-process authorization, then a cProfile ranking (CPU time)."""
-    import cProfile
-    import io
-    import pstats
-
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(count):
-        pay()
-    wall, cpu = (time.perf_counter() - wall) / count * 1000, (time.process_time() - cpu) / count * 1000
-    profiler = cProfile.Profile(time.process_time)  # CPU, not waits: the machine may be shared
-    profiler.enable()
-    for _ in range(count):
-        pay()
-    profiler.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text)
-    stats.sort_stats("tottime").print_stats(20)
-    stats.sort_stats("cumulative").print_stats(60)
-    header = (f"in-process, {count} authorizations (no gunicorn): {wall:.2f} ms wall, {cpu:.2f} ms CPU of this "
-              f"process per authorization; cProfile of CPU time by own time, then cumulative:")
-    return {"wall_ms": wall, "cpu_ms": cpu, "text": header + "\n" + text.getvalue()}
 
 
 # --- load
