@@ -46,12 +46,11 @@ from orders_setup import web_server
 from payments_setup import (CURRENCY, HOT_VENDOR, customer_id, seed_ledger, seed_payable_orders, vendor_id,
                             write_orders_file)
 from throwaway_databases import backend_cpu, backend_cpu_since, migrate, server_version, throwaway_database
-from wrk_load import LoadResult, LoadShape, run_wrk, wrk_version
+from wrk_load import STATUSES_SCRIPT, LoadResult, LoadShape, run_wrk, wrk_version
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 PAY_SCRIPT = BENCH_DIR / "wrk_payments.lua"
-STATUSES_SCRIPT = BENCH_DIR / "wrk_statuses.lua"
 PAYMENTS_PATH = "/api/v1/payments"
 AUDIENCE = "marketplace"
 TARGET_PER_SECOND = 300
@@ -311,8 +310,7 @@ def _measured(world: dict, run) -> tuple[LoadResult, dict[str, float], float]:
 
 def _authorizations(world: dict, args: argparse.Namespace) -> dict:
     url = world["web"].base_url + PAYMENTS_PATH
-    env = {"WRK_TOKENS_FILE": str(world["tokens_file"]), "WRK_THREADS": str(args.threads),
-           "WRK_STATUSES_SCRIPT": str(STATUSES_SCRIPT)}
+    env = {"WRK_TOKENS_FILE": str(world["tokens_file"]), "WRK_THREADS": str(args.threads)}
 
     def load(phase: str, seconds: float) -> LoadResult:
         return run_wrk(url, LoadShape(args.threads, args.connections, seconds), {}, script=PAY_SCRIPT,
@@ -332,14 +330,13 @@ def _authorizations(world: dict, args: argparse.Namespace) -> dict:
 
 def _reads(world: dict, args: argparse.Namespace) -> dict:
     headers = {"Authorization": f"Bearer {world['vendor_token']}"}
-    env = {"WRK_STATUSES_SCRIPT": str(STATUSES_SCRIPT)}
     shape = LoadShape(args.threads, args.read_connections, args.read_duration)
     figures = {}
     for name, path in world["reads"].items():
         url = world["web"].base_url + path
         run_wrk(url, LoadShape(args.threads, args.read_connections, min(args.warmup, 2)), headers,
-                script=STATUSES_SCRIPT, env=env)
-        result, cpu, busy = _measured(world, lambda: run_wrk(url, shape, headers, script=STATUSES_SCRIPT, env=env))
+                script=STATUSES_SCRIPT)
+        result, cpu, busy = _measured(world, lambda: run_wrk(url, shape, headers, script=STATUSES_SCRIPT))
         figures[name] = {"path": path, "load": asdict(result),
                          "cpu_ms_per_request": {k: v / max(result.requests, 1) * 1000 for k, v in cpu.items()},
                          "all_cpus_busy_during_load": busy, "p95_met": result.p95_ms <= TARGET_READ_P95_MS,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPORT_SCRIPT = Path(__file__).resolve().parent / "wrk_report.lua"
+STATUSES_SCRIPT = Path(__file__).resolve().parent / "wrk_statuses.lua"  # request scripts dofile() it last
 MARKER = "WRK_JSON "
 STATUS_MARKER = "WRK_STATUSES "  # optional: answers per HTTP status, from scripts that count them
 
@@ -76,7 +77,8 @@ def start_wrk(url: str, shape: LoadShape, headers: dict[str, str], *, script: Pa
         command += ["-H", f"{name}: {value}"]
     return subprocess.Popen(command + [url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL,
-                            env={**os.environ, "WRK_REPORT_SCRIPT": str(REPORT_SCRIPT), **(env or {})})
+                            env={**os.environ, "WRK_REPORT_SCRIPT": str(REPORT_SCRIPT),
+                                 "WRK_STATUSES_SCRIPT": str(STATUSES_SCRIPT), **(env or {})})
 
 
 def finish_wrk(process: subprocess.Popen, shape: LoadShape) -> LoadResult:

@@ -1,20 +1,12 @@
 -- POST /api/v1/orders: every request a new cart of 1-3 distinct offers (1-2 units each) read from
 -- $WRK_OFFERS_FILE, a customer token from $WRK_TOKENS_FILE and an Idempotency-Key never sent before
--- ($WRK_RUN_ID-<thread>-<n>). Counts answers per status; reports like wrk_report.lua plus one
--- WRK_STATUSES line.
+-- ($WRK_RUN_ID-<thread>-<n>). Answers are counted per status by wrk_statuses.lua (dofile'd last).
 local function lines_of(path)
   local found = {}
   for line in io.lines(path) do
     if line ~= "" then found[#found + 1] = line end
   end
   return found
-end
-
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_number", #threads + 1)
-  threads[#threads + 1] = thread
 end
 
 local offers, tokens, prefix, sent
@@ -46,24 +38,4 @@ function request()
   return wrk.format(nil, nil, nil, '{"lines": [' .. table.concat(lines, ", ") .. '], ' .. address .. '}')
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-dofile(os.getenv("WRK_REPORT_SCRIPT"))
-local report = done
-
-done = function(summary, latency, requests)
-  local totals = {}
-  for _, thread in ipairs(threads) do
-    for status, count in pairs(thread:get("statuses")) do
-      totals[status] = (totals[status] or 0) + count
-    end
-  end
-  local parts = {}
-  for status, count in pairs(totals) do
-    parts[#parts + 1] = string.format('"%d": %d', status, count)
-  end
-  io.write("WRK_STATUSES {" .. table.concat(parts, ", ") .. "}\n")
-  report(summary, latency, requests)
-end
+dofile(os.getenv("WRK_STATUSES_SCRIPT"))
