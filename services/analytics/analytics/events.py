@@ -9,12 +9,13 @@ from typing import Mapping
 from chassis.events.consumer import BatchHandler, EventHandler
 from chassis.events.envelope import CloudEvent
 from chassis.uow import UnitOfWork
-from analytics import facts, product_vendors
+from analytics import event_log, facts, product_vendors
 from analytics.domain.buckets import as_utc
 from analytics.rollups import Deltas
 
 
-def _record(session, deltas: Deltas, event: CloudEvent) -> None:
+def record_facts(session, deltas: Deltas, event: CloudEvent) -> None:
+    """The facts of one sales event and their rollup deltas (also what ``analytics.event_log.replay`` runs)."""
     data, at = event.data, _event_time(event)
     if event.type == "order.placed":
         facts.order_placed(session, deltas, data)
@@ -38,9 +39,10 @@ def on_sales_event(uow: UnitOfWork, event: CloudEvent) -> None:
 def on_sales_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     """A backlog of one event type recorded in one transaction, its rollup deltas in one UPSERT."""
     with uow:
+        event_log.record(uow.session, events)  # first: waits for a replay under way (see event_log)
         deltas = Deltas()
         for event in events:
-            _record(uow.session, deltas, event)
+            record_facts(uow.session, deltas, event)
         deltas.flush(uow.session)
         uow.commit()
 
