@@ -16,20 +16,12 @@ from analytics.rollups import Deltas
 
 def record_facts(session, deltas: Deltas, event: CloudEvent) -> None:
     """The facts of one sales event and their rollup deltas (also what ``analytics.event_log.replay`` runs)."""
-    data, at = event.data, _event_time(event)
-    if event.type == "order.placed":
-        facts.order_placed(session, deltas, data)
-    elif event.type == "payment.captured":
-        facts.payment_captured(session, deltas, data, at)
-    elif event.type == "payment.refunded":
-        facts.payment_refunded(session, deltas, data, at)
-    elif event.type == "order.cancelled":
-        facts.outcome(session, deltas, "order_cancelled", data["order_id"], at, currency=data["currency"])
-    elif event.type.startswith("vendor_order."):
-        facts.outcome(session, deltas, event.type.replace(".", "_"), data["vendor_order_id"], at,
-                      data["vendor_id"], data["currency"])
-    else:  # return.requested, return.received
-        facts.outcome(session, deltas, event.type.replace(".", "_"), data["return_id"], at, data["vendor_id"])
+    record_batch_facts(session, deltas, [event])
+
+
+def record_batch_facts(session, deltas: Deltas, events: list[CloudEvent]) -> None:
+    """The facts of sales events (any types, any order) and their rollup deltas, a few statements in all."""
+    facts.record(session, deltas, [(event.type, event.data, _event_time(event)) for event in events])
 
 
 def on_sales_event(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -41,8 +33,7 @@ def on_sales_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     with uow:
         event_log.record(uow.session, events)  # first: waits for a replay under way (see event_log)
         deltas = Deltas()
-        for event in events:
-            record_facts(uow.session, deltas, event)
+        record_batch_facts(uow.session, deltas, events)
         deltas.flush(uow.session)
         uow.commit()
 
