@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, text, union_all
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
 from analytics.domain import buckets
@@ -42,20 +42,39 @@ class Deltas:
                     row[name] += value
 
     def flush(self, session: Session) -> None:
-        values = [{**dict(zip(KEY, key)), **{name: counters.get(name, 0) for name in COUNTERS}}
-                  for key, counters in self.rows.items() if any(counters.values())]
+        """Add the non-zero deltas to their rollup rows (in key order, so that concurrent writers lock rows in
+        the same order): on PostgreSQL one statement whatever the number of rows (columns as arrays, unnested),
+        elsewhere an executemany of one statement."""
+        rows = sorted((key, counters) for key, counters in self.rows.items() if any(counters.values()))
         self.rows.clear()
-        if values:  # executemany of one compiled statement (a multi-row VALUES would be compiled every time)
-            session.connection().execute(_upsert_adding(session.get_bind().dialect.name), values)
+        if not rows:
+            return
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            columns = list(zip(*(key + tuple(counters.get(name, 0) for name in COUNTERS) for key, counters in rows)))
+            connection.execute(_unnested_upsert(), {name: list(values) for name, values in zip(KEY + COUNTERS, columns)})
+        else:  # one compiled statement (a multi-row VALUES would be compiled for every number of rows)
+            connection.execute(_upsert_adding(), [{**dict(zip(KEY, key)), **{name: counters.get(name, 0)
+                                                                             for name in COUNTERS}}
+                                                  for key, counters in rows])
 
 
 @cache
-def _upsert_adding(dialect_name: str):
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(SalesRollup.__table__)
+def _upsert_adding():
+    statement = sqlite.insert(SalesRollup.__table__)
     return statement.on_conflict_do_update(
         index_elements=list(KEY),
         set_={name: SalesRollup.__table__.c[name] + statement.excluded[name] for name in COUNTERS})
+
+
+@cache
+def _unnested_upsert():
+    """PostgreSQL: every row's deltas in one INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT adding."""
+    types = {"bucket": "timestamptz[]", **{name: "bigint[]" for name in COUNTERS}}
+    arrays = ", ".join(f"CAST(:{name} AS {types.get(name, 'varchar[]')})" for name in KEY + COUNTERS)
+    adding = ", ".join(f"{name} = sales_rollups.{name} + excluded.{name}" for name in COUNTERS)
+    return text(f"INSERT INTO sales_rollups ({', '.join(KEY + COUNTERS)}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {adding}")
 
 
 def rebuild(session: Session) -> int:
