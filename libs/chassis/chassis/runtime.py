@@ -64,6 +64,8 @@ class ServiceDefinition:
     event_handlers: Callable[[], Mapping[str, "EventHandler"]] = _no_handlers
     # Optional: event types also handled in batches (each must have a single-event handler too).
     event_batch_handlers: Callable[[], Mapping[str, "BatchHandler"]] = _no_handlers
+    # The most events a batch holds (the worker also has that many deliveries in hand).
+    event_batch_size: int = 10
     runtime_settings: type["BaseModel"] | None = None
     # Optional: timers run by the worker (deadlines, timeouts), see ``PeriodicJob``.
     periodic_jobs: Callable[[], list[PeriodicJob]] = _no_jobs

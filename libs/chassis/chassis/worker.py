@@ -27,7 +27,7 @@ from chassis.runtime import PeriodicJob, Runtime
 log = logging.getLogger("chassis.worker")
 SWEEP_EVERY_SECONDS = 30.0
 BACKLOG_EVERY_SECONDS = 5.0
-PREFETCH = 10  # unacked deliveries in hand; also the largest batch
+PREFETCH = 10  # unacked deliveries in hand at least (a service's event_batch_size, if larger)
 # How long held events wait for more before being handled: under a backlog the
 # prefetched deliveries are already in hand; alone, an event waits this much more.
 BATCH_WAIT_SECONDS = 0.005
@@ -46,7 +46,7 @@ class _QueueConsumer(ConsumerMixin):
             max_attempts=runtime.settings.event_max_attempts,
             retry_base_delay=runtime.settings.event_retry_base_delay,
             crash_before_ack=runtime.settings.fault_crash_before_ack,
-            batch_handlers=runtime.definition.event_batch_handlers(), batch_size=PREFETCH)
+            batch_handlers=runtime.definition.event_batch_handlers(), batch_size=runtime.definition.event_batch_size)
 
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
@@ -82,7 +82,7 @@ class _QueueConsumer(ConsumerMixin):
         self.runtime.topology.declare(self.connection)
         queue = self.runtime.topology.queue(self.runtime.name)
         return [consumer_cls(queues=[queue], on_message=self.event_consumer.on_message, accept=["json"],
-                             prefetch_count=PREFETCH)]
+                             prefetch_count=max(PREFETCH, self.runtime.definition.event_batch_size))]
 
 
 class PeriodicJobs:

@@ -374,6 +374,29 @@ def test_a_full_batch_or_another_event_type_handles_the_held_events_first(runtim
     assert [outcome(m) for m in messages] == ["ACK"] * 4
 
 
+def test_event_types_sharing_a_batch_handler_are_held_together_in_arrival_order(runtime, broker, topology):
+    seen: list[str] = []
+
+    def single(uow, event):
+        seen.append(event.data["order_id"])
+
+    def batch(uow, events):
+        seen.append("+".join(event.data["order_id"] for event in events))
+
+    cancelled = CloudEvent.new("orders", "order.cancelled", example("order.cancelled", order_id="o-c"))
+    events = [order_placed(f"o-{n}") for n in range(3)]
+    messages = held_messages(broker, topology, [*events[:2], cancelled, events[2]])
+    batching = consumer(runtime, broker, topology, {"order.placed": single, "order.cancelled": single},
+                        batch_handlers={"order.placed": batch, "order.cancelled": batch})
+
+    for message in messages:
+        batching.on_message(message)
+    batching.flush()
+
+    assert seen == ["o-0+o-1+o-c+o-2"]
+    assert [outcome(m) for m in messages] == ["ACK"] * 4
+
+
 def test_the_worker_loop_handles_held_events_once_the_queue_is_idle(runtime, broker, topology):
     from chassis.worker import _QueueConsumer
 

@@ -11,7 +11,8 @@ are not the message's fault: it is requeued, never dead-lettered.
 Event types with a *batch handler* are held as they arrive and handled together
 (one transaction, one inbox statement) as soon as the queue has no more at once
 or ``batch_size`` are held: under a backlog the handler's statements are shared
-by the batch. Consecutive events of one type only, so order is kept. If the batch
+by the batch. Consecutive events with the same batch handler only (one type, or
+the several types a service maps to one handler), in arrival order. If the batch
 fails, its events are handled one by one, with the usual retries.
 """
 from __future__ import annotations
@@ -37,7 +38,8 @@ from chassis.uow import UnitOfWork
 log = logging.getLogger("chassis.consumer")
 
 EventHandler = Callable[[UnitOfWork, CloudEvent], None]
-# Handles several events of one type in the caller's unit of work; publishes with each one's correlation id.
+# Handles several events (of the types mapped to it, in arrival order) in the caller's unit of work;
+# publishes with each one's correlation id.
 BatchHandler = Callable[[UnitOfWork, list[CloudEvent]], None]
 
 
@@ -95,7 +97,7 @@ class EventConsumer:
         self._held = []
 
     def _hold(self, message: Message, event: CloudEvent) -> None:
-        if self._held and self._held[0][1].type != event.type:
+        if self._held and self.batch_handlers[self._held[0][1].type] is not self.batch_handlers[event.type]:
             self.flush()
         self._held.append((message, event))
         if len(self._held) >= self.batch_size:
