@@ -15,12 +15,13 @@ from analytics.rollups import Deltas
 
 
 def record_facts(session, deltas: Deltas, event: CloudEvent) -> None:
-    """The facts of one sales event and their rollup deltas (also what ``analytics.event_log.replay`` runs)."""
+    """The facts of one sales event and their rollup deltas."""
     record_batch_facts(session, deltas, [event])
 
 
 def record_batch_facts(session, deltas: Deltas, events: list[CloudEvent]) -> None:
-    """The facts of sales events (any types, any order) and their rollup deltas, a few statements in all."""
+    """The facts of sales events (any types, any order) and their rollup deltas, a few statements in all
+    (also what ``analytics.event_log.replay`` runs)."""
     facts.record(session, deltas, [(event.type, event.data, _event_time(event)) for event in events])
 
 

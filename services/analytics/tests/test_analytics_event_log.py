@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import threading
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -16,13 +17,14 @@ from sqlalchemy import delete, func, inspect, select, update
 from chassis import migrations
 from chassis.events.consumer import EventConsumer
 from chassis.events.envelope import CloudEvent
-from analytics import event_log
+from chassis.testing.backends import backend_name
+from analytics import event_log, rollups
 from analytics.cli import rebuild_command
 from analytics.domain.buckets import as_utc
 from analytics.events import batch_handlers_by_type, handlers_by_type
 from analytics.models.event_log import LoggedEvent
 from analytics.models.sales import SalesLine, SalesRollup
-from analytics.testing import SalesEvents
+from analytics.testing import SalesEvents, placed
 
 
 def _sibling(name: str):
@@ -157,6 +159,31 @@ def test_a_replay_that_would_lose_facts_changes_nothing(app, monkeypatch):
     result = CliRunner().invoke(rebuild_command, ["--facts"])
     assert result.exit_code == 1 and "nothing changed" in result.output
     assert (facts(runtime), events.rollups()) == (before_facts, before_rollups)
+
+
+@pytest.mark.skipif(backend_name() != "postgres", reason="SQLite has one writer at a time anyway")
+def test_an_event_consumed_during_a_replay_waits_for_it_then_counts_once(app):
+    events, runtime = SalesEvents(app), app.extensions["chassis.runtime"]
+    steps = scenario()
+    send_all(events, steps)
+    late = placed("o4", "cus-3", steps[0][2], [("vo4a", "ven-a", 0, [("l9", "prd-1", "books", 1, 700)])])
+    outcome: list[str] = []
+    consumer = threading.Thread(target=lambda: outcome.append(events.send("order.placed", late, steps[0][2])))
+    with runtime.uow() as uow:
+        event_log.replay(uow.session)
+        consumer.start()
+        consumer.join(timeout=1)
+        assert consumer.is_alive()  # its event log row waits for the replay's locks
+        uow.commit()
+    consumer.join(timeout=10)
+    assert outcome == ["handled"]
+    assert "o4" in {row[0] for row in facts(runtime)["sales_orders"]}
+    incremental = events.rollups()
+    with runtime.uow() as uow:
+        rollups.rebuild(uow.session)
+        uow.commit()
+    assert events.rollups() == incremental
+    assert replay(runtime)[0] == len(steps) + 1
 
 
 def test_facts_cannot_be_replayed_for_traffic(app, monkeypatch):
