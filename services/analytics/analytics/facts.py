@@ -17,7 +17,8 @@ from datetime import datetime
 from functools import cache
 from typing import Iterable
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select
+from sqlalchemy import String, and_, any_, bindparam, exists, insert, or_, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from analytics.domain import buckets
@@ -145,8 +146,28 @@ def record(session: Session, deltas: Deltas, events: Iterable[tuple[str, dict, d
 
 
 def _insert(connection, table, rows: list[dict]) -> None:
-    if rows:  # executemany of one cached statement
+    """On PostgreSQL one INSERT whatever the number of rows (columns as arrays, unnested), elsewhere an
+    executemany of one statement."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(_unnested_insert(table), {name: [row[name] for row in rows] for name in table.c.keys()})
+    else:
         connection.execute(insert(table), rows)
+
+
+@cache
+def _unnested_insert(table):
+    arrays = ", ".join(f"CAST(:{column.name} AS {column.type.compile(postgresql.dialect())}[])" for column in table.c)
+    return text(f"INSERT INTO {table.name} ({', '.join(table.c.keys())}) SELECT * FROM unnest({arrays})")
+
+
+def _among(column, name: str, dialect: str):
+    """``column`` is one of the list bound as ``name`` (on PostgreSQL ``= ANY(array)``: one statement text
+    whatever the list's length, so the server prepares it once)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def _known_movements(connection, batch: _Batch) -> dict[tuple[str, str], dict]:
@@ -157,22 +178,22 @@ def _known_movements(connection, batch: _Batch) -> dict[tuple[str, str], dict]:
                     for vendor_order, _ in order["parts"])}
     if not references:
         return {}
-    rows = connection.execute(_movements_by_reference(), {"references": list(references)})
+    rows = connection.execute(_movements_by_reference(connection.dialect.name), {"references": sorted(references)})
     return {(row.kind, row.reference): {"occurred_at": buckets.as_utc(row.occurred_at), "currency": row.currency}
             for row in rows}
 
 
 @cache
-def _movements_by_reference():
+def _movements_by_reference(dialect: str):
     return select(MOVEMENTS.c.kind, MOVEMENTS.c.reference, MOVEMENTS.c.occurred_at, MOVEMENTS.c.currency).where(
-        MOVEMENTS.c.reference.in_(bindparam("references", expanding=True)))
+        _among(MOVEMENTS.c.reference, "references", dialect))
 
 
 def _new_orders(connection, deltas: Deltas, batch: _Batch) -> list[dict]:
     """The batch's orders not known yet, their order, vendor-order and line deltas counted (customers too)."""
     if not batch.orders:
         return []
-    known = set(connection.scalars(_known_orders(), {"ids": list(batch.orders)}))
+    known = set(connection.scalars(_known_orders(connection.dialect.name), {"ids": list(batch.orders)}))
     new = [order for order_id, order in batch.orders.items() if order_id not in known]
     for order in new:
         row = order["row"]
@@ -187,8 +208,8 @@ def _new_orders(connection, deltas: Deltas, batch: _Batch) -> list[dict]:
 
 
 @cache
-def _known_orders():
-    return select(ORDERS.c.order_id).where(ORDERS.c.order_id.in_(bindparam("ids", expanding=True)))
+def _known_orders(dialect: str):
+    return select(ORDERS.c.order_id).where(_among(ORDERS.c.order_id, "ids", dialect))
 
 
 def _count_customers(connection, deltas: Deltas, orders: list[dict]) -> None:
@@ -197,7 +218,7 @@ def _count_customers(connection, deltas: Deltas, orders: list[dict]) -> None:
     if not orders:
         return
     first_known = {row.customer_id: row for row in connection.execute(
-        _first_orders(), {"customers": list({order["customer_id"] for order in orders})})}
+        _first_orders(connection.dialect.name), {"customers": list({order["customer_id"] for order in orders})})}
     firsts: dict[str, tuple] = {}
     for customer_id, known in first_known.items():
         firsts[customer_id] = (buckets.as_utc(known.placed_at), known.order_id)
@@ -216,11 +237,11 @@ def _count_customers(connection, deltas: Deltas, orders: list[dict]) -> None:
 
 
 @cache
-def _first_orders():
+def _first_orders(dialect: str):
     """Each given customer's first known order."""
     earlier = aliased(ORDERS)
     return select(ORDERS.c.customer_id, ORDERS.c.order_id, ORDERS.c.placed_at, ORDERS.c.currency).where(
-        ORDERS.c.customer_id.in_(bindparam("customers", expanding=True)),
+        _among(ORDERS.c.customer_id, "customers", dialect),
         ~exists().where(earlier.c.customer_id == ORDERS.c.customer_id, _before(
             earlier.c.placed_at, earlier.c.order_id, ORDERS.c.placed_at, ORDERS.c.order_id)))
 
@@ -234,7 +255,8 @@ def _count_first_captures(connection, deltas: Deltas, captures: list[dict]) -> N
     if not captures:
         return
     known: dict[str, list] = {}
-    for row in connection.execute(_order_captures(), {"orders": list({row["order_id"] for row in captures})}):
+    orders = sorted({row["order_id"] for row in captures})
+    for row in connection.execute(_order_captures(connection.dialect.name), {"orders": orders}):
         known.setdefault(row.order_id, []).append((buckets.as_utc(row.occurred_at), row.reference, row.currency))
     first_known = {order_id: min(rows) for order_id, rows in known.items()}
     firsts = dict(first_known)
@@ -251,9 +273,9 @@ def _count_first_captures(connection, deltas: Deltas, captures: list[dict]) -> N
 
 
 @cache
-def _order_captures():
+def _order_captures(dialect: str):
     return select(MOVEMENTS.c.order_id, MOVEMENTS.c.reference, MOVEMENTS.c.occurred_at, MOVEMENTS.c.currency).where(
-        MOVEMENTS.c.kind == "capture", MOVEMENTS.c.order_id.in_(bindparam("orders", expanding=True)))
+        MOVEMENTS.c.kind == "capture", _among(MOVEMENTS.c.order_id, "orders", dialect))
 
 
 def _placed_vendor_orders(connection, vendor_order_ids: list[str]) -> dict[str, tuple[dict, list[dict]]]:
@@ -261,7 +283,7 @@ def _placed_vendor_orders(connection, vendor_order_ids: list[str]) -> dict[str, 
     if not vendor_order_ids:
         return {}
     found: dict[str, tuple[dict, list[dict]]] = {}
-    for row in connection.execute(_vendor_orders_with_lines(), {"ids": vendor_order_ids}):
+    for row in connection.execute(_vendor_orders_with_lines(connection.dialect.name), {"ids": vendor_order_ids}):
         vendor_order, lines = found.setdefault(row.vendor_order_id, (
             {"vendor_id": row.vendor_id, "shipping_minor": row.shipping_minor}, []))
         if row.line_id is not None:
@@ -272,12 +294,12 @@ def _placed_vendor_orders(connection, vendor_order_ids: list[str]) -> dict[str, 
 
 
 @cache
-def _vendor_orders_with_lines():
+def _vendor_orders_with_lines(dialect: str):
     return (select(VENDOR_ORDERS.c.vendor_order_id, VENDOR_ORDERS.c.vendor_id, VENDOR_ORDERS.c.shipping_minor,
                    LINES.c.line_id, LINES.c.vendor_id.label("line_vendor_id"), LINES.c.product_id,
                    LINES.c.category_id, LINES.c.amount_minor, LINES.c.quantity)
             .select_from(VENDOR_ORDERS.outerjoin(LINES, LINES.c.vendor_order_id == VENDOR_ORDERS.c.vendor_order_id))
-            .where(VENDOR_ORDERS.c.vendor_order_id.in_(bindparam("ids", expanding=True))))
+            .where(_among(VENDOR_ORDERS.c.vendor_order_id, "ids", dialect)))
 
 
 def _attribute(deltas: Deltas, capture: dict, vendor_order: dict, lines: list[dict]) -> None:
@@ -294,12 +316,13 @@ def _attribute(deltas: Deltas, capture: dict, vendor_order: dict, lines: list[di
 def _new_outcomes(connection, batch: _Batch) -> list[dict]:
     if not batch.outcomes:
         return []
+    references = sorted({reference for _, reference in batch.outcomes})
     known = {(row.kind, row.reference) for row in connection.execute(
-        _outcomes_by_reference(), {"references": list({reference for _, reference in batch.outcomes})})}
+        _outcomes_by_reference(connection.dialect.name), {"references": references})}
     return [row for key, row in batch.outcomes.items() if key not in known]
 
 
 @cache
-def _outcomes_by_reference():
+def _outcomes_by_reference(dialect: str):
     return select(OUTCOMES.c.kind, OUTCOMES.c.reference).where(
-        OUTCOMES.c.reference.in_(bindparam("references", expanding=True)))
+        _among(OUTCOMES.c.reference, "references", dialect))
