@@ -29,6 +29,14 @@ RANKED = {"gmv": lambda c: func.sum(c.gmv_minor),
           "commission": lambda c: func.sum(c.commission_minor) - func.sum(c.commission_reversed_minor)}
 FIGURES = ("orders", "captured_orders", "units", "gmv_minor", "refunds_minor", "net_sales_minor",
            "commission_revenue_minor", "average_basket_minor")
+# The counters each figure is derived from: queries sum these only (half of COUNTERS for a ranking, one or two
+# for a series point).
+FIGURE_COUNTERS = ("orders", "captured_orders", "units", "gmv_minor", "refunds_minor", "commission_minor",
+                   "commission_reversed_minor")
+METRIC_COUNTERS = {**{name: (name,) for name in COUNTERS if not name.endswith("_minor")},
+                   "gmv": ("gmv_minor",), "refunds": ("refunds_minor",), "net_sales": ("gmv_minor", "refunds_minor"),
+                   "commission": ("commission_minor", "commission_reversed_minor"),
+                   "average_basket": ("gmv_minor", "captured_orders")}
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,9 @@ class Period:
         return buckets.whole_utc_days(self.tz)
 
 
-def _sums(period: Period, scope: str, *group_by):
+def _sums(period: Period, scope: str, *group_by, counters: tuple[str, ...] = COUNTERS):
     grain = "day" if period.whole_days else "hour"
-    query = select(*group_by, *[func.sum(ROLLUPS.c[name]).label(name) for name in COUNTERS]).where(
+    query = select(*group_by, *[func.sum(ROLLUPS.c[name]).label(name) for name in counters]).where(
         ROLLUPS.c.grain == grain, ROLLUPS.c.scope == scope, ROLLUPS.c.bucket >= period.start,
         ROLLUPS.c.bucket < period.end)
     if period.vendor_id is not None:
@@ -53,8 +61,8 @@ def _sums(period: Period, scope: str, *group_by):
     return query.group_by(*group_by) if group_by else query
 
 
-def _counters(row) -> dict[str, int]:
-    return {name: int(getattr(row, name) or 0) for name in COUNTERS}
+def _counters(row, counters: tuple[str, ...] = COUNTERS) -> dict[str, int]:
+    return {name: int(getattr(row, name) or 0) for name in counters}
 
 
 def summary(connection: Connection, period: Period) -> dict:
@@ -77,27 +85,29 @@ def series(connection: Connection, period: Period, metric: str, granularity: str
     """``metric`` per local bucket of ``granularity`` (every bucket of the period, zeros included); money
     metrics one point per bucket and currency, counts one point per bucket (currency null)."""
     scope = MARKETPLACE if period.vendor_id is None else VENDOR
-    sums: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    counters = METRIC_COUNTERS[metric]
+    sums: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(counters, 0))
     money = METRICS[metric].money
-    for local, currency, counters in _local_rows(connection, period, scope, granularity):
-        key = (local, currency if money else None)
-        for name, value in counters.items():
-            sums[key][name] += value
+    for local, currency, row in _local_rows(connection, period, scope, granularity, counters):
+        totals = sums[(local, currency if money else None)]
+        for name in counters:
+            totals[name] += row[name]
     currencies = sorted({currency for _, currency in sums}, key=str) or [None]
     return [{"bucket": local, "currency": currency, "value": metric_value(metric, sums.get((local, currency), {}))}
             for local in local_buckets(period, granularity) for currency in currencies]
 
 
-def _local_rows(connection: Connection, period: Period, scope: str, granularity: str) -> Iterator[tuple]:
-    """(local bucket start, currency, counters): folded by PostgreSQL (``AT TIME ZONE``) for days, weeks and
-    months, else folded here from UTC hours (or days)."""
+def _local_rows(connection: Connection, period: Period, scope: str, granularity: str,
+                counters: tuple[str, ...]) -> Iterator[tuple]:
+    """(local bucket start, currency, {counter: sum}) of ``counters`` only: folded by PostgreSQL (``AT TIME
+    ZONE``) for days, weeks and months, else folded here from UTC hours (or days)."""
     if connection.dialect.name == "postgresql" and granularity != "hour":
         local = func.date_trunc(granularity, func.timezone(period.tz.key, ROLLUPS.c.bucket)).label("local")
-        for row in connection.execute(_sums(period, scope, local, ROLLUPS.c.currency)):
-            yield buckets.midnight(row.local.date(), period.tz), row.currency, _counters(row)
+        for row in connection.execute(_sums(period, scope, local, ROLLUPS.c.currency, counters=counters)):
+            yield buckets.midnight(row.local.date(), period.tz), row.currency, _counters(row, counters)
         return
-    for row in connection.execute(_sums(period, scope, ROLLUPS.c.bucket, ROLLUPS.c.currency)):
-        yield buckets.local_bucket(utc(row.bucket), granularity, period.tz), row.currency, _counters(row)
+    for row in connection.execute(_sums(period, scope, ROLLUPS.c.bucket, ROLLUPS.c.currency, counters=counters)):
+        yield buckets.local_bucket(utc(row.bucket), granularity, period.tz), row.currency, _counters(row, counters)
 
 
 def local_buckets(period: Period, granularity: str) -> list[datetime]:
@@ -128,11 +138,12 @@ def top(connection: Connection, period: Period, kind: str, metric: str, limit: i
                    "categories": (CATEGORY if period.vendor_id is None else VENDOR_CATEGORY, ("category_id",))}[kind]
     columns = [ROLLUPS.c[name] for name in keys]
     ranked = RANKED[metric](ROLLUPS.c)
-    query = _sums(period, scope, *columns, ROLLUPS.c.currency).add_columns(ranked.label("ranked"))
+    query = _sums(period, scope, *columns, ROLLUPS.c.currency, counters=FIGURE_COUNTERS).add_columns(
+        ranked.label("ranked"))
     query = query.where(ROLLUPS.c.currency != NONE)  # rows of returns only
     if kind == "products":
         query = query.where(ROLLUPS.c.product_id != NONE)  # the vendors' shipping
     query = query.order_by(ranked.desc(), *columns, ROLLUPS.c.currency).limit(limit)
     return [{**{name: (getattr(row, name) or None) for name in keys}, "currency": row.currency or None,
-             **{k: v for k, v in derived(_counters(row)).items() if k in FIGURES}}
+             **{k: v for k, v in derived(_counters(row, FIGURE_COUNTERS)).items() if k in FIGURES}}
             for row in connection.execute(query)]
