@@ -30,7 +30,8 @@ def on_sales_event(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 def on_sales_events(uow: UnitOfWork, events: list[CloudEvent]) -> None:
-    """A backlog of one event type recorded in one transaction, its rollup deltas in one UPSERT."""
+    """A backlog of sales events (any of their types: they share this handler) recorded in one transaction, a
+    fixed number of statements whatever its size (see ``analytics.facts.record``)."""
     with uow:
         event_log.record(uow.session, events)  # first: waits for a replay under way (see event_log)
         deltas = Deltas()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from analytics.domain import buckets
 from analytics.domain.metrics import (COUNTERS, DIMENSIONS, LINE_SCOPES, MONEY_SCOPES, NONE, ORDER_SCOPES,
-                                      PRODUCT, VENDOR, dimensions)
+                                      PRODUCT, VENDOR)
 from analytics.models.sales import (SalesLine, SalesMovement, SalesOrder, SalesOutcome, SalesRollup,
                                     SalesVendorOrder)
 
@@ -33,11 +33,12 @@ class Deltas:
     def add(self, at: datetime, currency: str, scopes: tuple[str, ...], vendor_id: str = NONE,
             product_id: str = NONE, category_id: str = NONE, **counters: int) -> None:
         """Add ``counters`` to the hour and day of ``at`` in every scope of ``scopes``."""
+        hour = buckets.hour_start(at)
+        grains = (("hour", hour), ("day", hour.replace(hour=0)))
         for scope in scopes:
-            keys = dimensions(scope, vendor_id, product_id, category_id)
-            for grain, bucket in (("hour", buckets.hour_start(at)), ("day", buckets.day_start(at))):
-                row = self.rows[(grain, bucket, scope, keys["vendor_id"], keys["product_id"],
-                                 keys["category_id"], currency)]
+            keys = _dimensions(scope, vendor_id, product_id, category_id or NONE)
+            for grain, bucket in grains:
+                row = self.rows[(grain, bucket, scope, *keys, currency)]
                 for name, value in counters.items():
                     row[name] += value
 
@@ -57,6 +58,13 @@ class Deltas:
             connection.execute(_upsert_adding(), [{**dict(zip(KEY, key)), **{name: counters.get(name, 0)
                                                                              for name in COUNTERS}}
                                                   for key, counters in rows])
+
+
+def _dimensions(scope: str, vendor_id: str, product_id: str, category_id: str) -> tuple[str, str, str]:
+    """(vendor, product, category) of a row of ``scope``: ``analytics.domain.metrics.dimensions`` as a tuple."""
+    kept = DIMENSIONS[scope]
+    return (vendor_id if "vendor_id" in kept else NONE, product_id if "product_id" in kept else NONE,
+            category_id if "category_id" in kept else NONE)
 
 
 @cache
