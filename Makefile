@@ -11,7 +11,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders bench-payments asyncapi clean
+.PHONY: install run migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders bench-payments bench-analytics asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -61,6 +61,9 @@ bench-orders: install
 
 bench-payments: install
 	$(BIN)/python bench/run_payments.py
+
+bench-analytics: install
+	$(BIN)/python bench/run_analytics.py
 
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml
