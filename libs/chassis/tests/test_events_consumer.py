@@ -423,6 +423,19 @@ def test_the_worker_loop_handles_held_events_once_the_queue_is_idle(runtime, bro
     assert not worker.event_consumer.holds_events and is_empty(broker, topology.queue("payments"))
 
 
+def test_a_services_batch_size_sets_the_largest_batch_and_the_deliveries_in_hand(runtime, broker):
+    from dataclasses import replace
+
+    from chassis.worker import PREFETCH, _QueueConsumer
+
+    larger = replace(runtime, definition=replace(runtime.definition, event_batch_size=PREFETCH * 5))
+    worker = _QueueConsumer(broker.clone(), larger, threading.Event())
+    [options] = worker.get_consumers(lambda **options: options, channel=None)
+    assert worker.event_consumer.batch_size == options["prefetch_count"] == PREFETCH * 5
+    default = _QueueConsumer(broker.clone(), runtime, threading.Event())
+    assert default.event_consumer.batch_size == default.get_consumers(lambda **o: o, None)[0]["prefetch_count"] == 10
+
+
 def test_an_event_is_applied_as_the_system_even_if_a_callers_principal_is_bound(runtime, broker, topology):
     from chassis import context
     from chassis.actors import event_actor
