@@ -54,5 +54,11 @@ def handlers_by_type() -> Mapping[str, EventHandler]:
 
 
 def batch_handlers_by_type() -> Mapping[str, BatchHandler]:
-    """The same events, handled in batches under a backlog (see ``chassis.events.consumer``)."""
+    """The same events, handled in batches under a backlog (see ``chassis.events.consumer``): one handler for
+    every type, so a batch takes consecutive sales events whatever their types."""
     return {event_type: on_sales_events for event_type in SALES_EVENTS}
+
+
+# The largest batch (``ServiceDefinition.event_batch_size``): a batch costs about the same statements at 10
+# events as at 50: under a backlog, 50 at a time took ~40% less CPU per event than 10 (in-process, PostgreSQL).
+BATCH_SIZE = 50
