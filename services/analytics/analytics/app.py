@@ -15,7 +15,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="analytics", title="Analytics", version="1.0.0", package="analytics", settings_cls=AnalyticsSettings,
         metadata=models.Base.metadata, blueprints=api.blueprints, event_handlers=events.handlers_by_type,
-        event_batch_handlers=events.batch_handlers_by_type, runtime_settings=AnalyticsRuntimeSettings,
+        event_batch_handlers=events.batch_handlers_by_type, event_batch_size=events.BATCH_SIZE,
+        runtime_settings=AnalyticsRuntimeSettings,
         description="Sales statistics from events, front-office traffic and dashboards.")
 
 
