@@ -84,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS_DIR.mkdir(exist_ok=True)
     other_load = measure_other_load()
     environment = _environment(args)
-    print(f"code measured: commit {environment['commit']}"
-          + (f" + uncommitted {', '.join(environment['uncommitted'])}" if environment["uncommitted"] else ""),
-          flush=True)
+    print(f"code at the start: {_described(environment)}", flush=True)
     dashboards, ingestion = {}, None
     with ExitStack() as stack:
         world = _world(stack)
@@ -165,7 +163,9 @@ def _dashboards(world: dict, database: str, args: argparse.Namespace, profile: i
     web = web_server("analytics", args.workers, database, world["scratch"], RESULTS_DIR, {}, world["jwt"])
     try:
         web.start("/livez")
-        print(f"started: analytics web ({web.worker_setup}, sync workers as shipped)", flush=True)
+        code = _code()
+        print(f"started: analytics web ({web.worker_setup}, sync workers as shipped) at {_described(code)}",
+              flush=True)
         queries = _queries()
         _check(web.base_url, world["tokens"], queries)
         figures = {}
@@ -190,7 +190,7 @@ def _dashboards(world: dict, database: str, args: argparse.Namespace, profile: i
         profiled = _profile(world, database, queries, profile) if profile else None
     finally:
         web.stop()
-    return {"queries": figures, "profile": profiled}
+    return {"queries": figures, "profile": profiled, "code": code}
 
 
 def _backends_since(before: dict[int, float], database: str) -> float:
@@ -335,6 +335,7 @@ def _ingestion(stack: ExitStack, world: dict, database: str, args: argparse.Name
         handled = lambda: poll.execute("SELECT count(*) FROM inbox").fetchone()[0]  # noqa: E731
         orders_before = poll.execute("SELECT count(*) FROM sales_orders").fetchone()[0]
         baseline = handled()
+        code = _code()
         launched, ticks = time.monotonic(), machine_ticks()
         worker.start()
         pid = worker.process.pid
@@ -359,7 +360,8 @@ def _ingestion(stack: ExitStack, world: dict, database: str, args: argparse.Name
         dead = queue_depth(broker, topology.dead_letter_queue_name("analytics"))
     in_window = done - first
     window_seconds = finished - window
-    figures = {"events": count, "by_type": stream.by_type, "orders": stream.orders, "mean_run": stream.mean_run,
+    figures = {"code": code, "events": count, "by_type": stream.by_type, "orders": stream.orders,
+               "mean_run": stream.mean_run,
                "published_seconds": published, "handled": done, "dead_lettered": dead,
                "orders_recorded": orders_after - orders_before,
                "seconds_from_launch": finished - launched, "events_per_second": in_window / window_seconds,
@@ -368,7 +370,7 @@ def _ingestion(stack: ExitStack, world: dict, database: str, args: argparse.Name
                "db_cpu_ms_per_event": db_cpu / max(in_window, 1) * 1000, "all_cpus_busy": busy,
                "database_orders_before": orders_before}
     print(f"drained: {done:,} events handled ({dead} dead-lettered, {orders_after - orders_before:,} orders recorded) "
-          f"{finished - launched:.1f}s after the worker was launched", flush=True)
+          f"{finished - launched:.1f}s after the worker was launched at {_described(code)}", flush=True)
     return figures
 
 
@@ -440,16 +442,25 @@ def _report(args: argparse.Namespace, dashboards: dict, ingestion: dict | None) 
     return verdict
 
 
-def _environment(args: argparse.Namespace) -> dict:
+def _code() -> dict:
+    """The commit the processes started now run, and what is not committed under analytics and the chassis (they
+    run the working tree)."""
     import subprocess
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH_DIR, capture_output=True, text=True,
                             check=False).stdout.strip()
-    # The processes run the working tree: say whether analytics had changes not committed yet.
     uncommitted = subprocess.run(["git", "status", "--short", "--", "services/analytics", "libs/chassis"],
                                  cwd=BENCH_DIR.parent, capture_output=True, text=True, check=False).stdout.split("\n")
-    return {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "commit": commit,
-            "uncommitted": [line.strip() for line in uncommitted if line.strip()], "cpus": os.cpu_count(),
+    return {"commit": commit, "uncommitted": [line.strip() for line in uncommitted if line.strip()]}
+
+
+def _described(code: dict) -> str:
+    return f"commit {code['commit']}" + (f" + uncommitted {', '.join(code['uncommitted'])}"
+                                         if code["uncommitted"] else "")
+
+
+def _environment(args: argparse.Namespace) -> dict:
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **_code(), "cpus": os.cpu_count(),
             "cpu": cpu_model(), "python": platform.python_version(), "postgresql": server_version(),
             "gunicorn": version("gunicorn"), "load_generator": wrk_version(), "args": vars(args)}
 
