@@ -61,3 +61,12 @@ def streamed_csv(database, write, *args, filename: str):
     safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
+
+
+def wants_csv(query: dict) -> bool:
+    """Whether a resource answering JSON or CSV should answer CSV: ``?format=csv``, else ``Accept: text/csv``
+    preferred to JSON."""
+    from flask import request
+    if "format" in query:
+        return query["format"] == "csv"
+    return request.accept_mimetypes.best_match(("application/json", "text/csv")) == "text/csv"

@@ -1,5 +1,5 @@
-"""Fixtures of the payments tests: the migrated app on the test backend, a unit of work on it, callers of
-every kind, and an order awaiting payment (``market``)."""
+"""Fixtures of the payments tests: the migrated app on the test backend, a unit of work on it, and an order
+awaiting payment (``market``); callers of every kind come from the chassis plugin."""
 from __future__ import annotations
 
 import pytest
@@ -29,35 +29,3 @@ def market(app) -> Marketplace:
     world = Marketplace(app)
     world.placed()
     return world
-
-
-@pytest.fixture
-def customer(bearer):
-    return bearer(subject="cus-1", roles=["customer"])
-
-
-@pytest.fixture
-def other_customer(bearer):
-    return bearer(subject="cus-2", roles=["customer"])
-
-
-@pytest.fixture
-def vendor_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
-
-
-@pytest.fixture
-def vendor_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id="ven-b")
-
-
-@pytest.fixture
-def admin(bearer):
-    """An admin operator (may change rules and run payouts)."""
-    return bearer(subject="op-admin", roles=["operator", "admin"])
-
-
-@pytest.fixture
-def operator(bearer):
-    """A support operator (reads everything, changes nothing)."""
-    return bearer(subject="op-support", roles=["operator", "support"])

@@ -7,6 +7,8 @@
   of the service's template, migrated once per process (:mod:`chassis.testing.templates`); in
   ``test_*_migrations.py`` (marker ``migrations``) an empty database and a real upgrade.
   For a module-scoped app use :func:`chassis.testing.apps.migrated_app`.
+* ``customer``, ``other_customer``, ``vendor_a`` / ``vendor_b`` (staff of ven-a / ven-b), ``admin``,
+  ``operator`` (support): callers' headers; a module or conftest may define its own instead.
 """
 from __future__ import annotations
 
@@ -91,3 +93,39 @@ def bearer(token_issuer):
     def build(**claims) -> dict[str, str]:
         return {"Authorization": f"Bearer {token_issuer.issue(**claims)}"}
     return build
+
+
+# --- callers of every kind, for any service's tests (a module or conftest may define its own instead)
+
+@pytest.fixture
+def customer(bearer):
+    return bearer(subject="cus-1", roles=["customer"])
+
+
+@pytest.fixture
+def other_customer(bearer):
+    return bearer(subject="cus-2", roles=["customer"])
+
+
+@pytest.fixture
+def vendor_a(bearer):
+    """Staff of vendor ``ven-a``."""
+    return bearer(subject="staff-a", roles=["vendor"], vendor_id="ven-a")
+
+
+@pytest.fixture
+def vendor_b(bearer):
+    """Staff of vendor ``ven-b``."""
+    return bearer(subject="staff-b", roles=["vendor"], vendor_id="ven-b")
+
+
+@pytest.fixture
+def admin(bearer):
+    """An admin operator (may change things)."""
+    return bearer(subject="op-admin", roles=["operator", "admin"])
+
+
+@pytest.fixture
+def operator(bearer):
+    """A support operator (reads everything, changes nothing)."""
+    return bearer(subject="op-support", roles=["operator", "support"])

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 
 from chassis.app import runtime
-from chassis.auth.flask import current_principal, require_auth
+from chassis.auth.flask import require_auth
 from chassis.auth.principal import OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
-from chassis.csv_cells import csv_lines, streamed_csv
+from chassis.csv_cells import csv_lines, streamed_csv, wants_csv
 from chassis.errors import Problem
 from chassis.pagination import close_request_session, request_connection, request_session
 from chassis.runtime_settings import RECENT_ENOUGH, current as current_settings
 from analytics import sales_stats
+from analytics.api.periods import readable_vendor
 from analytics.api.stats_schemas import (RANKED_SCHEMAS, CountsSchema, MoneySchema, PeriodQuerySchema,
                                          SeriesQuerySchema, SeriesSchema, SummarySchema, TopQuerySchema)
 from analytics.domain import buckets
@@ -51,7 +52,7 @@ def blueprint() -> Blueprint:
             revenue, average basket)."""
             period = _period(query)
             figures = sales_stats.summary(request_connection(), period)
-            if _wants_csv(query):
+            if wants_csv(query):
                 return _csv(_summary_csv, figures, name=f"summary-{query['from_']}-{query['to']}")
             return {**_echo(query, period), **figures}
 
@@ -67,7 +68,7 @@ def blueprint() -> Blueprint:
             """One metric per local hour, day, week (from Monday) or month of `tz`, every bucket listed."""
             period = _period(query)
             points = sales_stats.series(request_connection(), period, query["metric"], query["granularity"])
-            if _wants_csv(query):
+            if wants_csv(query):
                 return _csv(_series_csv, points, name=f"{query['metric']}-{query['granularity']}-{query['from_']}")
             echo = _echo(query, period)
             return _json({**echo, "from": echo["from"].isoformat(), "to": echo["to"].isoformat(),
@@ -84,7 +85,7 @@ def blueprint() -> Blueprint:
             def get(self, query):
                 period = _period(query)
                 items = sales_stats.top(request_connection(), period, kind, query["metric"], query["limit"])
-                if _wants_csv(query):
+                if wants_csv(query):
                     return _csv(_ranked_csv, items, RANKED_COLUMNS[kind], name=f"top-{kind}-{query['from_']}")
                 return items
         Top.get.__doc__ = f"The best {kind} of the period by `metric`, per currency, best first."
@@ -105,19 +106,7 @@ def _period(query: dict) -> sales_stats.Period:
     except buckets.UnknownTimeZone as error:
         raise Problem(422, "invalid-time-zone", str(error)) from None
     start, end = buckets.period(query["from_"], query["to"], tz)
-    return sales_stats.Period(start, end, tz, _readable_vendor(query.get("vendor_id")))
-
-
-def _readable_vendor(asked: str | None) -> str | None:
-    """Operators: the vendor asked (None: the marketplace); vendor staff: always their own."""
-    principal = current_principal()
-    if principal.is_operator:
-        return asked
-    if not principal.vendor_id:
-        raise Problem(403, "forbidden", "a vendor token names its vendor (vendor_id claim)")
-    if asked not in (None, principal.vendor_id):
-        raise Problem(403, "forbidden", "vendor staff read their own vendor's figures only")
-    return principal.vendor_id
+    return sales_stats.Period(start, end, tz, readable_vendor(query.get("vendor_id")))
 
 
 def _echo(query: dict, period: sales_stats.Period) -> dict:
@@ -126,12 +115,6 @@ def _echo(query: dict, period: sales_stats.Period) -> dict:
 
 def _json(body: dict) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")
-
-
-def _wants_csv(query: dict) -> bool:
-    if "format" in query:
-        return query["format"] == "csv"
-    return request.accept_mimetypes.best_match(("application/json", "text/csv")) == "text/csv"
 
 
 def _csv(write, *args, name: str):

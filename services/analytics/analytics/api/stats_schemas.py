@@ -1,42 +1,23 @@
 """Schemas of ``/api/v1/stats`` (sales): query strings in, figures out."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import marshmallow as ma
 from marshmallow import validate
 
+from analytics.api.periods import DaysQuerySchema
 from analytics.domain.buckets import GRANULARITIES
 from analytics.domain.metrics import METRICS
-from analytics.models.base import now
 from analytics.sales_stats import RANKED
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 1096
 MAX_HOURLY_DAYS = 31
 
 
-class PeriodQuerySchema(ma.Schema):
-    from_ = ma.fields.Date(data_key="from", metadata={"description": "First local day, inclusive (default: 29 days "
-                                                                     "before `to`)"})
-    to = ma.fields.Date(metadata={"description": "Last local day, inclusive (default: today in UTC)"})
+class PeriodQuerySchema(DaysQuerySchema):
     tz = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "IANA time zone of the days and buckets, e.g. Europe/Paris (default: the reporting_timezone "
                        "setting)"})
     vendor_id = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "Operators: that vendor's figures; vendor staff: their own only (another vendor's is 403)"})
-    format = ma.fields.String(validate=validate.OneOf(("json", "csv")), metadata={
-        "description": "csv for a CSV download (or Accept: text/csv)"})
-
-    @ma.post_load
-    def _range(self, data, **kwargs) -> dict:
-        data.setdefault("to", now().date())
-        data.setdefault("from_", data["to"] - timedelta(days=DEFAULT_DAYS - 1))
-        if data["from_"] > data["to"]:
-            raise ma.ValidationError("from is after to", "to")
-        if (data["to"] - data["from_"]).days >= MAX_DAYS:
-            raise ma.ValidationError(f"at most {MAX_DAYS} days", "from")
-        return data
 
 
 class SeriesQuerySchema(PeriodQuerySchema):

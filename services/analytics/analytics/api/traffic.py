@@ -7,44 +7,22 @@ Days are UTC, both ends inclusive (default: the last 30 days). JSON, or CSV with
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
 from chassis.app import runtime
-from chassis.auth.flask import current_principal, require_auth
+from chassis.auth.flask import require_auth
 from chassis.auth.principal import OPERATOR, VENDOR
 from chassis.blueprint import Blueprint
-from chassis.csv_cells import streamed_csv
-from chassis.errors import Problem
-from chassis.modeling import now
+from chassis.csv_cells import streamed_csv, wants_csv
 from chassis.pagination import close_request_session, request_connection
 from analytics import traffic
+from analytics.api.periods import DaysQuerySchema, readable_vendor
 
 SECURITY = [{"bearerAuth": []}]
-CSV_DOC = {"200": {"description": "JSON, or CSV with ?format=csv",
+CSV_DOC = {"200": {"description": "JSON, or CSV with ?format=csv (or Accept: text/csv)",
                    "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}}}
-DEFAULT_DAYS = 30
-MAX_DAYS = 1096
-
-
-class DaysQuerySchema(ma.Schema):
-    from_ = ma.fields.Date(data_key="from", metadata={"description": "First UTC day, inclusive (default: 29 days "
-                                                                     "before `to`)"})
-    to = ma.fields.Date(metadata={"description": "Last UTC day, inclusive (default: today)"})
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
-
-    @ma.post_load
-    def _range(self, data, **kwargs) -> dict:
-        data.setdefault("to", now().date())
-        data.setdefault("from_", data["to"] - timedelta(days=DEFAULT_DAYS - 1))
-        if data["from_"] > data["to"]:
-            raise ma.ValidationError("from is after to", "to")
-        if (data["to"] - data["from_"]).days >= MAX_DAYS:
-            raise ma.ValidationError(f"at most {MAX_DAYS} days", "from")
-        return data
 
 
 class ProductsQuerySchema(DaysQuerySchema):
@@ -106,7 +84,7 @@ def blueprint() -> Blueprint:
         @bp.doc(security=SECURITY, responses=CSV_DOC)
         def get(self, query):
             """Visits, page views and unique visitors per UTC day, and their totals (operators)."""
-            if query["format"] == "csv":
+            if wants_csv(query):
                 return _csv(traffic.traffic_csv, query["from_"], query["to"], name="traffic")
             return traffic.traffic(request_connection(), query["from_"], query["to"])
 
@@ -119,7 +97,7 @@ def blueprint() -> Blueprint:
         def get(self, query):
             """Sessions → product view → add to cart → checkout started → orders placed; conversion = orders /
             sessions (operators)."""
-            if query["format"] == "csv":
+            if wants_csv(query):
                 return _csv(traffic.funnel_csv, query["from_"], query["to"], name="funnel")
             return traffic.funnel(request_connection(), query["from_"], query["to"])
 
@@ -132,25 +110,13 @@ def blueprint() -> Blueprint:
         def get(self, query):
             """Views and adds to cart per product, most viewed first: your vendor's products (vendor staff), any
             vendor's or all (operators)."""
-            vendor_id = _readable_vendor(query.get("vendor_id"))
+            vendor_id = readable_vendor(query.get("vendor_id"))
             args = (query["from_"], query["to"], vendor_id, query["limit"])
-            if query["format"] == "csv":
+            if wants_csv(query):
                 return _csv(traffic.product_traffic_csv, *args, name="product-traffic")
             return traffic.product_traffic(request_connection(), *args)
 
     return bp
-
-
-def _readable_vendor(asked: str | None) -> str | None:
-    """Operators: the vendor asked (or None, all); vendor staff: always their own, another one is refused."""
-    principal = current_principal()
-    if principal.is_operator:
-        return asked
-    if not principal.vendor_id:
-        raise Problem(403, "forbidden", "a vendor token names its vendor (vendor_id claim)")
-    if asked not in (None, principal.vendor_id):
-        raise Problem(403, "forbidden", "vendor staff read their own vendor's figures only")
-    return principal.vendor_id
 
 
 def _csv(write, *args, name: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 
 from chassis.app import runtime
@@ -16,7 +16,7 @@ from chassis.blueprint import Blueprint
 from chassis.pagination import close_request_session, request_connection, request_session
 from chassis.runtime_settings import RECENT_ENOUGH, current as current_settings
 from chassis.day_filters import day_after, day_start
-from chassis.csv_cells import streamed_csv
+from chassis.csv_cells import streamed_csv, wants_csv
 from payments import invoices, statements
 from payments.api.ledger_schemas import FormatQuerySchema, InvoiceSchema, StatementQuerySchema, StatementSchema
 from payments.api.callers import readable_vendor
@@ -43,7 +43,7 @@ def blueprint() -> Blueprint:
 
             Pages follow `next_cursor` (keyset on (created_at, id)); the CSV has the whole period."""
             statement = _statement(query)
-            if _wants_csv(query):
+            if wants_csv(query):
                 return _csv(statements.csv_export, statement, filename=_statement_filename(statement))
             connection = request_connection()
             after = statements.Position.decode(query["cursor"]) if "cursor" in query else None
@@ -67,7 +67,7 @@ def blueprint() -> Blueprint:
         def get(self, query, vendor_id, month):
             """A vendor's commission invoice for a month (YYYY-MM, UTC): its commission lines and totals."""
             vendor_id, period = readable_vendor(vendor_id), invoices.Month.parse(month)
-            if _wants_csv(query):
+            if wants_csv(query):
                 return _csv(invoices.csv_export, vendor_id, period,
                             filename=f"{invoices.invoice_number(vendor_id, period)}.csv")
             lines = list(invoices.lines(request_connection(), vendor_id, period))
@@ -93,12 +93,6 @@ def _json(body: dict) -> Response:
 
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _wants_csv(query: dict) -> bool:
-    if "format" in query:
-        return query["format"] == "csv"
-    return request.accept_mimetypes.best_match(("application/json", "text/csv")) == "text/csv"
 
 
 def _csv(export, *args, filename: str) -> Response:
