@@ -1,4 +1,5 @@
-"""Before measuring: prove the chassis endpoint takes the real path (auth, ids, logs, metrics)."""
+"""Before measuring: prove the path measured is the real one (a call's answer; the chassis endpoint's
+auth, ids, logs and metrics); a bench stops rather than measure a broken path."""
 from __future__ import annotations
 
 import json
@@ -14,17 +15,17 @@ def check_real_path(bare_url: str, chassis_url: str, chassis_stdout: Path, heade
                     expect_access_log: bool = True) -> None:
     """Exit unless chassis answers 200 with the token and 401 without, with id, log line and metric."""
     status, body, response_headers = _get(chassis_url + PING_PATH, headers)
-    _expect(status == 200 and body == PING_BODY, f"chassis with token: {status} {body}")
-    _expect("X-Request-ID" in response_headers, "chassis response has no X-Request-ID")
+    expect(status == 200 and body == PING_BODY, f"chassis with token: {status} {body}")
+    expect("X-Request-ID" in response_headers, "chassis response has no X-Request-ID")
     status, _, _ = _get(chassis_url + PING_PATH, {})
-    _expect(status == 401, f"chassis without token answered {status}, expected 401")
+    expect(status == 401, f"chassis without token answered {status}, expected 401")
     status, body, _ = _get(bare_url + PING_PATH, headers)
-    _expect(status == 200 and body == PING_BODY, f"bare: {status} {body}")
+    expect(status == 200 and body == PING_BODY, f"bare: {status} {body}")
     if expect_access_log:
-        _expect(_access_line_within(chassis_stdout, seconds=3), "no JSON access log line")
+        expect(_access_line_within(chassis_stdout, seconds=3), "no JSON access log line")
     with urllib.request.urlopen(chassis_url + "/metrics", timeout=5) as response:
         metrics = response.read().decode()
-    _expect(f'route="{PING_PATH}"' in metrics, "no http_requests_total for the endpoint in /metrics")
+    expect(f'route="{PING_PATH}"' in metrics, "no http_requests_total for the endpoint in /metrics")
     print("checked: chassis 200 with token, 401 without; X-Request-ID, metrics"
           + (", JSON access log" if expect_access_log else "") + " present")
 
@@ -49,6 +50,18 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, object, dict[str, str]
         return error.code, error.read().decode(errors="replace"), dict(error.headers)
 
 
-def _expect(condition: bool, problem: str) -> None:
+def call(url: str, headers: dict[str, str], body: dict | None = None, *, timeout: float = 10) -> tuple[int, object]:
+    """GET (or POST ``body`` as JSON); the status and the JSON answer (an error's text, cut, when not JSON)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method="GET" if body is None else "POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")[:500]
+
+
+def expect(condition: bool, problem: str) -> None:
+    """Stop the bench: figures of a path that does not work would mean nothing."""
     if not condition:
         raise SystemExit(f"not measuring the real path: {problem}")

@@ -29,9 +29,7 @@ import signal
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -41,6 +39,7 @@ from pathlib import Path
 
 from analytics_events import publish_to_analytics, queue_depth, sales_stream
 from analytics_seed import BIGGEST_VENDOR, rebuild_rollups, seed_sales_facts
+from endpoint_checks import call, expect
 from gateway_setup import jwt_env
 from machine import busy_share, cpu_model, machine_ticks, measure_other_load
 from orders_setup import RABBITMQ_URL, broker_env, process_cpu_seconds, web_server, worker_process
@@ -202,37 +201,24 @@ def _check(base: str, tokens: dict[str, str], queries: dict[str, str]) -> None:
     """Exit unless every query answers 200 with figures to both roles, and a vendor cannot read another's."""
     for name, path in queries.items():
         for role in ROLES:
-            status, answer = _get(base + path, tokens[role])
-            _expect(status == 200, f"{name} as {role}: GET {path} answered {status}: {answer}")
+            status, answer = call(base + path, {"Authorization": f"Bearer {tokens[role]}"}, timeout=30)
+            expect(status == 200, f"{name} as {role}: GET {path} answered {status}: {answer}")
             if "counts" in answer:
-                _expect(answer["counts"]["orders"] > 0 and answer["money"], f"{name} as {role}: {answer}")
-                _expect((answer["vendor_id"] == BIGGEST_VENDOR) == (role == "vendor"), f"{name} as {role}: {answer}")
+                expect(answer["counts"]["orders"] > 0 and answer["money"], f"{name} as {role}: {answer}")
+                expect((answer["vendor_id"] == BIGGEST_VENDOR) == (role == "vendor"), f"{name} as {role}: {answer}")
             elif "points" in answer:
-                _expect(len(answer["points"]) == 365 and sum(p["value"] for p in answer["points"]) > 0,
+                expect(len(answer["points"]) == 365 and sum(p["value"] for p in answer["points"]) > 0,
                         f"{name} as {role}: {len(answer['points'])} points")
             else:
-                _expect(len(answer) == 10, f"{name} as {role}: {len(answer)} products")
-                _expect(role == "operator" or {item["vendor_id"] for item in answer} == {BIGGEST_VENDOR},
+                expect(len(answer) == 10, f"{name} as {role}: {len(answer)} products")
+                expect(role == "operator" or {item["vendor_id"] for item in answer} == {BIGGEST_VENDOR},
                         f"{name} as vendor: products of {({item['vendor_id'] for item in answer})}")
     summary = queries["summary, a month"]
-    status, _ = _get(f"{base}{summary}&vendor_id=ven-0001", tokens["vendor"])
-    _expect(status == 403, f"a vendor asking for another vendor's summary got {status}, expected 403")
+    status, _ = call(f"{base}{summary}&vendor_id=ven-0001", {"Authorization": f"Bearer {tokens['vendor']}"},
+                     timeout=30)
+    expect(status == 403, f"a vendor asking for another vendor's summary got {status}, expected 403")
     print(f"checked: the {len(queries)} queries answer 200 with figures to an operator and to {BIGGEST_VENDOR}'s "
           f"staff (its own products only); another vendor's figures are a 403 to it", flush=True)
-
-
-def _get(url: str, token: str) -> tuple[int, object]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")[:500]
-
-
-def _expect(condition: bool, problem: str) -> None:
-    if not condition:
-        raise SystemExit(f"not measuring the real path: {problem}")
 
 
 _in_process_log = None
@@ -267,7 +253,7 @@ def _profile(world: dict, database: str, queries: dict[str, str], count: int) ->
         def calls(path: str, n: int) -> None:
             for _ in range(n):
                 answer = client.get(path, headers=headers)
-                _expect(answer.status_code == 200, f"in-process GET {path}: {answer.status_code}")
+                expect(answer.status_code == 200, f"in-process GET {path}: {answer.status_code}")
 
         for name, path in queries.items():
             calls(path, 3)

@@ -28,6 +28,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from apps import PING_BODY, PING_PATH, READ_SCOPE
+from endpoint_checks import expect
 from gateway_setup import (USERS_PATH, NginxFront, gateway_server, identity_with_users, jwt_env, ping_server,
                            unverified_tls, write_routes_file)
 from gunicorn_servers import GunicornServer
@@ -197,13 +198,13 @@ def _servers(args: argparse.Namespace, variants: list[str], scratch: Path,
 def _check_nginx(nginx: NginxFront, headers: dict[str, str], api_path: str) -> None:
     """The shipped config does what its README says: redirect, one HSTS header, static assets, no token leak."""
     status, _, answer = _get(f"http://127.0.0.1:{nginx.http_port}/api/v1/users", {}, follow=False)
-    _expect(status == 301 and answer.get("location", "").startswith("https://"), f"nginx http: {status} {answer}")
+    expect(status == 301 and answer.get("location", "").startswith("https://"), f"nginx http: {status} {answer}")
     status, _, answer = _get(nginx.base_url + api_path, headers)
-    _expect(status == 200 and answer.get("strict-transport-security", "").count("max-age") == 1,
+    expect(status == 200 and answer.get("strict-transport-security", "").count("max-age") == 1,
             f"nginx https: {status}, HSTS {answer.get('strict-transport-security')!r}")
     asset = nginx.base_url + "/api/v1/catalog/docs/assets/swagger-ui/swagger-ui.css"
     status, _, answer = _get(asset, {}, raw=True)
-    _expect(status == 200 and "immutable" in answer.get("cache-control", ""), f"nginx asset: {status} {answer}")
+    expect(status == 200 and "immutable" in answer.get("cache-control", ""), f"nginx asset: {status} {answer}")
     print("checked nginx: HTTP -> 301 https, one HSTS header, docs assets from disk (immutable), "
           "API through the gateway", flush=True)
 
@@ -213,18 +214,18 @@ def _check_real_path(endpoint: Endpoint, servers: dict[str, GunicornServer], var
     """Exit unless every variant answers the same 200 with the token, 401 without, with ids and limits."""
     direct = servers[endpoint.upstream].base_url + endpoint.path
     status, expected, _ = _get(direct, headers)
-    _expect(status == 200 and _body_ok(endpoint, expected, users), f"{endpoint.name} direct: {status} {expected}")
+    expect(status == 200 and _body_ok(endpoint, expected, users), f"{endpoint.name} direct: {status} {expected}")
     for variant in variants[1:]:
         url = servers[variant].base_url + endpoint.path
         status, body, response_headers = _get(url, headers)
-        _expect(status == 200 and _body_ok(endpoint, body, users), f"{endpoint.name} via {variant}: {status} {body}")
-        _expect("x-request-id" in response_headers, f"{endpoint.name} via {variant}: no X-Request-ID")
-        _expect("ratelimit-limit" in response_headers, f"{endpoint.name} via {variant}: no RateLimit-Limit, "
+        expect(status == 200 and _body_ok(endpoint, body, users), f"{endpoint.name} via {variant}: {status} {body}")
+        expect("x-request-id" in response_headers, f"{endpoint.name} via {variant}: no X-Request-ID")
+        expect("ratelimit-limit" in response_headers, f"{endpoint.name} via {variant}: no RateLimit-Limit, "
                 "so the limiter did not count it")
         status, _, _ = _get(url, {})
-        _expect(status == 401, f"{endpoint.name} via {variant} without token answered {status}, expected 401")
+        expect(status == 401, f"{endpoint.name} via {variant} without token answered {status}, expected 401")
     status, _, _ = _get(direct, {})
-    _expect(status == 401, f"{endpoint.name} direct without token answered {status}, expected 401")
+    expect(status == 401, f"{endpoint.name} direct without token answered {status}, expected 401")
     print(f"checked {endpoint.name}: direct and via {', '.join(variants[1:])}: 200 with the token (same body), "
           f"401 without; X-Request-ID and RateLimit-* through the gateway", flush=True)
 
@@ -252,11 +253,6 @@ def _get(url: str, headers: dict[str, str], *, follow: bool = True,
                     {k.lower(): v for k, v in response.headers.items()})
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")[:300], {k.lower(): v for k, v in error.headers.items()}
-
-
-def _expect(condition: bool, problem: str) -> None:
-    if not condition:
-        raise SystemExit(f"not measuring the real path: {problem}")
 
 
 def _measure(endpoint: Endpoint, servers: dict[str, GunicornServer], variants: list[str],

@@ -26,8 +26,6 @@ import signal
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -36,6 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from catalog_seed import CatalogSize, seed
+from endpoint_checks import call, expect
 from gateway_setup import jwt_env
 from in_process import profile_calls
 from machine import busy_share, cpu_model, machine_ticks, measure_other_load
@@ -154,46 +153,24 @@ def _check(world: dict) -> None:
             "shipping_address": {"name": "Bench Customer", "line1": "1 rue de la Paix", "postal_code": "75002",
                                  "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}}
     headers = {"Authorization": f"Bearer {world['customer_token']}", "Content-Type": "application/json"}
-    status, _ = _post(url, body, headers)
-    _expect(status == 400, f"POST without Idempotency-Key answered {status}, expected 400")
-    status, order = _post(url, body, {**headers, "Idempotency-Key": f"check-{uuid.uuid4().hex}"})
-    _expect(status == 201 and isinstance(order, dict) and order.get("status") == "pending"
+    status, _ = call(url, headers, body)
+    expect(status == 400, f"POST without Idempotency-Key answered {status}, expected 400")
+    status, order = call(url, {**headers, "Idempotency-Key": f"check-{uuid.uuid4().hex}"}, body)
+    expect(status == 201 and isinstance(order, dict) and order.get("status") == "pending"
             and order.get("total_minor", 0) > 0, f"POST {ORDERS_PATH} answered {status}: {order}")
-    _expect(world["token_endpoint"].issued >= 1, "orders never fetched its client_credentials token")
+    expect(world["token_endpoint"].issued >= 1, "orders never fetched its client_credentials token")
     world["check_body"] = body
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        status, seen = _get(f"{url}/{order['id']}", headers)
+        status, seen = call(f"{url}/{order['id']}", headers)
         if isinstance(seen, dict) and seen.get("status") != "pending":
             break
         time.sleep(0.2)
-    _expect(isinstance(seen, dict) and seen.get("status") == "awaiting_payment",
+    expect(isinstance(seen, dict) and seen.get("status") == "awaiting_payment",
             f"the check order did not reach awaiting_payment in 30s: {seen}; see results/*-worker.log")
     print(f"checked: 400 without Idempotency-Key; 201 pending order of {len(order['vendor_orders'])} vendor order(s), "
           f"total {order['total_minor']} minor units priced by catalog (orders fetched "
           f"{world['token_endpoint'].issued} service token(s)); awaiting_payment after the saga", flush=True)
-
-
-def _post(url: str, body: dict, headers: dict[str, str]) -> tuple[int, object]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
-    return _answer(request)
-
-
-def _get(url: str, headers: dict[str, str]) -> tuple[int, object]:
-    return _answer(urllib.request.Request(url, headers=headers))
-
-
-def _answer(request: urllib.request.Request) -> tuple[int, object]:
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")[:500]
-
-
-def _expect(condition: bool, problem: str) -> None:
-    if not condition:
-        raise SystemExit(f"not measuring the real path: {problem}")
 
 
 # --- in-process: what one placement sends to PostgreSQL
@@ -241,11 +218,11 @@ def _count_statements(world: dict, profile: int) -> dict:
         def place() -> None:
             answer = client.post(ORDERS_PATH, json=world["check_body"],
                                  headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-            _expect(answer.status_code == 201, f"in-process placement answered {answer.status_code}")
+            expect(answer.status_code == 201, f"in-process placement answered {answer.status_code}")
 
         profiled = profile_calls(place, profile, "placements (catalog over HTTP, no gunicorn)") if profile else None
         engine.dispose()
-    _expect(response.status_code == 201, f"in-process placement answered {response.status_code}")
+    expect(response.status_code == 201, f"in-process placement answered {response.status_code}")
     kinds = {}
     for statement in statements:
         words = statement.split()

@@ -29,9 +29,7 @@ import signal
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -39,6 +37,7 @@ from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
+from endpoint_checks import call, expect
 from gateway_setup import jwt_env
 from in_process import profile_calls
 from machine import busy_share, cpu_model, machine_ticks, measure_other_load
@@ -185,54 +184,39 @@ def _check(world: dict) -> None:
     order_id, customer = world["check_order"]
     headers = {"Authorization": f"Bearer {world['customer_tokens'][customer]}", "Content-Type": "application/json"}
     body = {"order_id": order_id, "payment_method": "pm_card_visa"}
-    status, _ = _call(base + PAYMENTS_PATH, headers, body)
-    _expect(status == 400, f"POST without Idempotency-Key answered {status}, expected 400")
+    status, _ = call(base + PAYMENTS_PATH, headers, body)
+    expect(status == 400, f"POST without Idempotency-Key answered {status}, expected 400")
     other = world["customer_tokens"][(customer + 1) % len(world["customer_tokens"])]
-    status, _ = _call(base + PAYMENTS_PATH, {**headers, "Authorization": f"Bearer {other}",
+    status, _ = call(base + PAYMENTS_PATH, {**headers, "Authorization": f"Bearer {other}",
                                              "Idempotency-Key": uuid.uuid4().hex}, body)
-    _expect(status == 404, f"another customer's order answered {status}, expected 404")
+    expect(status == 404, f"another customer's order answered {status}, expected 404")
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    status, payment = _call(base + PAYMENTS_PATH, {**headers, **key}, body)
-    _expect(status == 201 and isinstance(payment, dict) and payment.get("status") == "authorized"
+    status, payment = call(base + PAYMENTS_PATH, {**headers, **key}, body)
+    expect(status == 201 and isinstance(payment, dict) and payment.get("status") == "authorized"
             and len(payment.get("charges", [])) == 2
             and sum(c["amount_minor"] for c in payment["charges"]) == payment["amount_minor"],
             f"POST {PAYMENTS_PATH} answered {status}: {payment}")
-    status, again = _call(base + PAYMENTS_PATH, {**headers, **key}, body)
-    _expect(status == 201 and isinstance(again, dict) and again.get("id") == payment["id"],
+    status, again = call(base + PAYMENTS_PATH, {**headers, **key}, body)
+    expect(status == 201 and isinstance(again, dict) and again.get("id") == payment["id"],
             f"the same Idempotency-Key answered {status}: {again}")
     vendor = {"Authorization": f"Bearer {world['vendor_token']}"}
-    status, _ = _call(f"{base}/api/v1/balances/{vendor_id(1)}", vendor)
-    _expect(status == 404, f"another vendor's balances answered {status} to the hot vendor, expected 404")
+    status, _ = call(f"{base}/api/v1/balances/{vendor_id(1)}", vendor)
+    expect(status == 404, f"another vendor's balances answered {status} to the hot vendor, expected 404")
     for name, path in world["reads"].items():
-        status, answer = _call(base + path, vendor)
-        _expect(status == 200, f"{name}: GET {path} answered {status}: {answer}")
+        status, answer = call(base + path, vendor)
+        expect(status == 200, f"{name}: GET {path} answered {status}: {answer}")
         if "entries" in answer:
             entries = answer["entries"]
-            _expect(entries and (len(entries) == 100) == bool(answer["next_cursor"]),
+            expect(entries and (len(entries) == 100) == bool(answer["next_cursor"]),
                     f"{name}: {len(entries)} entries, next_cursor {answer['next_cursor']!r}")
-            _expect(all(b["balance_after_minor"] == a["balance_after_minor"] + b["amount_minor"]
+            expect(all(b["balance_after_minor"] == a["balance_after_minor"] + b["amount_minor"]
                         for a, b in zip(entries, entries[1:])), f"{name}: running balances do not add up")
         else:
-            _expect(answer["balances"] and answer["balances"][0]["available_minor"] > 0, f"{name}: {answer}")
+            expect(answer["balances"] and answer["balances"][0]["available_minor"] > 0, f"{name}: {answer}")
     print(f"checked: 400 without Idempotency-Key; 404 for another customer's order; 201 authorized, "
           f"{len(payment['charges'])} charges summing to {payment['amount_minor']}; the same key replays it; "
           f"the 4 reads answer 200 as the hot vendor (statement pages of up to 100, running balances add up), "
           f"another vendor's balances 404", flush=True)
-
-
-def _call(url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, object]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method="GET" if body is None else "POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")[:500]
-
-
-def _expect(condition: bool, problem: str) -> None:
-    if not condition:
-        raise SystemExit(f"not measuring the real path: {problem}")
 
 
 # --- in-process: what one authorization sends to PostgreSQL, and where its CPU goes
@@ -268,7 +252,7 @@ def _in_process(world: dict, profile: int) -> dict:
             answer = client.post(PAYMENTS_PATH, json={"order_id": order_id, "payment_method": "pm_card_visa"},
                                  headers={"Authorization": f"Bearer {world['customer_tokens'][customer]}",
                                           "Idempotency-Key": uuid.uuid4().hex})
-            _expect(answer.status_code == 201, f"in-process payment answered {answer.status_code}: {answer.text}")
+            expect(answer.status_code == 201, f"in-process payment answered {answer.status_code}: {answer.text}")
             return answer
 
         statements, checkouts = [], []
