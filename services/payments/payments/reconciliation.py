@@ -2,23 +2,29 @@
 
 For a period, every money movement the ledger holds (``capture``, ``refund_paid``, ``payout_paid``)
 must match one successful provider operation with the same merchant reference (vendor order,
-refund or payout id) and amount, and the other way round. A counterpart recorded just outside the
-period still matches: each side is looked up by reference, not only by time.
+refund or payout id) and amount, and the other way round. The provider's side comes from its
+reports (``PaymentProvider.records``), as a PSP adapter would fetch them. A counterpart recorded
+just outside the period still matches: the ledger is looked up by reference, and the provider's
+reports are read a day beyond each end.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payments.domain.ledger import AccountKind, PostingKind
-from payments.models import LedgerEntry, LedgerTransaction, ProviderRecord
+from payments.models import LedgerEntry, LedgerTransaction
+from payments.models.base import utc
+from payments.provider import provider_for
 
 # Ledger posting kind -> the provider operation it stands for.
 OPERATIONS = {PostingKind.CAPTURE: "capture", PostingKind.REFUND_PAID: "refund", PostingKind.PAYOUT_PAID: "payout"}
 _KIND_OF = {operation: kind for kind, operation in OPERATIONS.items()}
+# How far beyond the period the provider's reports are read for counterparts recorded across its ends.
+REPORT_MARGIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -60,28 +66,29 @@ class Report:
 
 def reconcile(session: Session, start: datetime, end: datetime) -> Report:
     """Compare both sides over ``[start, end)``; every difference is listed."""
+    nearby = _provider_operations(session, start - REPORT_MARGIN, end + REPORT_MARGIN)
+    in_period = [movement for movement in nearby if start <= movement.at < end]
     ledger_side = _by_key(_ledger_movements(session, _in_period(LedgerTransaction.created_at, start, end)))
-    provider_side = _by_key(_provider_operations(session, _in_period(ProviderRecord.created_at, start, end)))
+    provider_side = _by_key(in_period)
     ledger_all = {**ledger_side, **_by_key(_ledger_movements(
         session, LedgerTransaction.source_id.in_({ref for _, ref in provider_side.keys() - ledger_side.keys()})))}
-    provider_all = {**provider_side, **_by_key(_provider_operations(
-        session, ProviderRecord.merchant_reference.in_({ref for _, ref in ledger_side.keys() - provider_side.keys()})))}
+    provider_all = {**_by_key(nearby), **provider_side}
     mismatches = [_compare(key, ledger_all.get(key), provider_all.get(key))
                   for key in sorted(ledger_side.keys() | provider_side.keys())]
-    mismatches += _repeated(session, start, end)
+    mismatches += _repeated(in_period)
     return Report(start, end, len(ledger_side), len(provider_side), [m for m in mismatches if m is not None])
 
 
-def _repeated(session: Session, start: datetime, end: datetime) -> list[Mismatch]:
+def _repeated(movements: list[Movement]) -> list[Mismatch]:
     """The ledger posts a reference once; the provider doing it twice is a mismatch of its own."""
-    seen: dict[tuple[str, str], Movement] = {}
+    seen: set[tuple[str, str]] = set()
     repeated = []
-    for movement in _provider_operations(session, _in_period(ProviderRecord.created_at, start, end)):
+    for movement in movements:
         key = (movement.operation, movement.reference)
         if key in seen:
             repeated.append(Mismatch("repeated_at_provider", movement.operation, movement.reference, None,
                                      movement.amount_minor, movement.currency))
-        seen[key] = movement
+        seen.add(key)
     return repeated
 
 
@@ -108,11 +115,12 @@ def _ledger_movements(session: Session, condition) -> list[Movement]:
             for kind, source_id, at, key, amount in rows]
 
 
-def _provider_operations(session: Session, condition) -> list[Movement]:
-    rows = session.scalars(select(ProviderRecord).where(
-        ProviderRecord.operation.in_(list(_KIND_OF)), ProviderRecord.succeeded.is_(True), condition))
-    return [Movement(row.operation, row.merchant_reference, row.currency, row.amount_minor, row.created_at)
-            for row in rows]
+def _provider_operations(session: Session, start: datetime, end: datetime) -> list[Movement]:
+    """The provider's successful captures, refunds and payouts of ``[start, end)``, from its reports."""
+    return [Movement(record.operation, record.merchant_reference, record.currency, record.amount_minor,
+                     utc(record.at))
+            for record in provider_for(session).records(start, end)
+            if record.succeeded and record.operation in _KIND_OF]
 
 
 def _by_key(movements: list[Movement]) -> dict[tuple[str, str], Movement]:
