@@ -23,7 +23,7 @@ from chassis.events.envelope import CloudEvent
 from chassis.modeling import now
 from analytics.domain.buckets import as_utc
 from analytics.models.event_log import LoggedEvent
-from analytics.models.sales import SalesLine, SalesMovement, SalesOrder, SalesOutcome, SalesRollup, SalesVendorOrder
+from analytics.models.sales import SalesLine, SalesMovement, SalesOrder, SalesOutcome, SalesVendorOrder
 
 FACTS = (SalesOrder, SalesVendorOrder, SalesLine, SalesMovement, SalesOutcome)
 REPLAY_BATCH = 500
@@ -79,10 +79,10 @@ def replay(session: Session, batch: int = REPLAY_BATCH) -> tuple[int, int]:
     from analytics import events, rollups
     from analytics.rollups import Deltas
     if session.get_bind().dialect.name == "postgresql":
-        tables = ", ".join(model.__tablename__ for model in (LoggedEvent, *FACTS, SalesRollup))
+        tables = ", ".join(model.__tablename__ for model in (LoggedEvent, *FACTS, *rollups.ROLLUP_MODELS))
         session.execute(text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
     before = _counts(session)
-    for model in (*FACTS, SalesRollup):
+    for model in (*FACTS, *rollups.ROLLUP_MODELS):
         session.execute(delete(model))
     replayed = 0
     for chunk in logged(session, batch):

@@ -1,7 +1,8 @@
 """Rollups: counters added to incrementally as facts arrive (``Deltas``), and rebuilt from the facts alone.
 
-Both paths feed the same scopes with the same counters (``analytics.domain.metrics``), at the UTC hour and
-UTC day of each fact's own time, so a rebuild equals the incremental result whatever order the events came in.
+Both paths feed the same scopes with the same counters (``analytics.domain.metrics``), at the UTC hour, day
+and month of each fact's own time, so a rebuild equals the incremental result whatever order the events came
+in. Hours and days live in ``sales_rollups``, months in ``sales_month_rollups`` (see its model).
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Session, aliased
 from analytics.domain import buckets
 from analytics.domain.metrics import (COUNTERS, DIMENSIONS, LINE_SCOPES, MONEY_SCOPES, NONE, ORDER_SCOPES,
                                       PRODUCT, VENDOR)
-from analytics.models.sales import (SalesLine, SalesMovement, SalesOrder, SalesOutcome, SalesRollup,
-                                    SalesVendorOrder)
+from analytics.models.sales import (SalesLine, SalesMonthRollup, SalesMovement, SalesOrder, SalesOutcome,
+                                    SalesRollup, SalesVendorOrder)
 
 KEY = ("grain", "bucket", "scope", "vendor_id", "product_id", "category_id", "currency")
+ROLLUP_MODELS = (SalesRollup, SalesMonthRollup)
+TABLES = {"hour": SalesRollup.__table__, "day": SalesRollup.__table__, "month": SalesMonthRollup.__table__}
 OUTCOME_COUNTERS = {"vendor_order_refused": "refusals", "vendor_order_cancelled": "cancellations",
                     "return_requested": "returns_requested", "return_received": "returns_received"}
 
@@ -32,9 +35,10 @@ class Deltas:
 
     def add(self, at: datetime, currency: str, scopes: tuple[str, ...], vendor_id: str = NONE,
             product_id: str = NONE, category_id: str = NONE, **counters: int) -> None:
-        """Add ``counters`` to the hour and day of ``at`` in every scope of ``scopes``."""
+        """Add ``counters`` to the hour, day and month of ``at`` in every scope of ``scopes``."""
         hour = buckets.hour_start(at)
-        grains = (("hour", hour), ("day", hour.replace(hour=0)))
+        day = hour.replace(hour=0)
+        grains = (("hour", hour), ("day", day), ("month", day.replace(day=1)))
         for scope in scopes:
             keys = _dimensions(scope, vendor_id, product_id, category_id or NONE)
             for grain, bucket in grains:
@@ -44,20 +48,25 @@ class Deltas:
 
     def flush(self, session: Session) -> None:
         """Add the non-zero deltas to their rollup rows (in key order, so that concurrent writers lock rows in
-        the same order): on PostgreSQL one statement whatever the number of rows (columns as arrays, unnested),
-        elsewhere an executemany of one statement."""
+        the same order): per table, on PostgreSQL one statement whatever the number of rows (columns as arrays,
+        unnested), elsewhere an executemany of one statement."""
         rows = sorted((key, counters) for key, counters in self.rows.items() if any(counters.values()))
         self.rows.clear()
-        if not rows:
-            return
         connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            columns = list(zip(*(key + tuple(counters.get(name, 0) for name in COUNTERS) for key, counters in rows)))
-            connection.execute(_unnested_upsert(), {name: list(values) for name, values in zip(KEY + COUNTERS, columns)})
-        else:  # one compiled statement (a multi-row VALUES would be compiled for every number of rows)
-            connection.execute(_upsert_adding(), [{**dict(zip(KEY, key)), **{name: counters.get(name, 0)
-                                                                             for name in COUNTERS}}
-                                                  for key, counters in rows])
+        for table in ROLLUP_MODELS:
+            kept = [row for row in rows if TABLES[row[0][0]] is table.__table__]
+            if kept:
+                _upsert(connection, table.__tablename__, kept)
+
+
+def _upsert(connection, table: str, rows: list[tuple[tuple, dict[str, int]]]) -> None:
+    if connection.dialect.name == "postgresql":
+        columns = list(zip(*(key + tuple(counters.get(name, 0) for name in COUNTERS) for key, counters in rows)))
+        connection.execute(_unnested_upsert(table), {name: list(values) for name, values in zip(KEY + COUNTERS, columns)})
+    else:  # one compiled statement (a multi-row VALUES would be compiled for every number of rows)
+        connection.execute(_upsert_adding(table), [{**dict(zip(KEY, key)), **{name: counters.get(name, 0)
+                                                                              for name in COUNTERS}}
+                                                   for key, counters in rows])
 
 
 def _dimensions(scope: str, vendor_id: str, product_id: str, category_id: str) -> tuple[str, str, str]:
@@ -68,20 +77,20 @@ def _dimensions(scope: str, vendor_id: str, product_id: str, category_id: str) -
 
 
 @cache
-def _upsert_adding():
-    statement = sqlite.insert(SalesRollup.__table__)
+def _upsert_adding(table: str):
+    rollups = next(model.__table__ for model in ROLLUP_MODELS if model.__tablename__ == table)
+    statement = sqlite.insert(rollups)
     return statement.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={name: SalesRollup.__table__.c[name] + statement.excluded[name] for name in COUNTERS})
+        index_elements=list(KEY), set_={name: rollups.c[name] + statement.excluded[name] for name in COUNTERS})
 
 
 @cache
-def _unnested_upsert():
+def _unnested_upsert(table: str):
     """PostgreSQL: every row's deltas in one INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT adding."""
     types = {"bucket": "timestamptz[]", **{name: "bigint[]" for name in COUNTERS}}
     arrays = ", ".join(f"CAST(:{name} AS {types.get(name, 'varchar[]')})" for name in KEY + COUNTERS)
-    adding = ", ".join(f"{name} = sales_rollups.{name} + excluded.{name}" for name in COUNTERS)
-    return text(f"INSERT INTO sales_rollups ({', '.join(KEY + COUNTERS)}) SELECT * FROM unnest({arrays}) "
+    adding = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in COUNTERS)
+    return text(f"INSERT INTO {table} ({', '.join(KEY + COUNTERS)}) SELECT * FROM unnest({arrays}) "
                 f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {adding}")
 
 
@@ -89,10 +98,13 @@ def rebuild(session: Session) -> int:
     """Delete every rollup row and aggregate them again from the facts; the number of rows written.
 
     On PostgreSQL the rollups are locked first: a consumer's deltas then wait for the rebuild to commit and
-    add to its rows (their facts were not in its aggregate), instead of racing it."""
+    add to its rows (their facts were not in its aggregate), instead of racing it. Months are summed from the
+    days just written."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE sales_rollups IN EXCLUSIVE MODE"))
-    session.execute(delete(SalesRollup))
+        session.execute(text(f"LOCK TABLE {', '.join(model.__tablename__ for model in ROLLUP_MODELS)} "
+                             "IN EXCLUSIVE MODE"))
+    for model in ROLLUP_MODELS:
+        session.execute(delete(model))
     for grain in ("hour", "day"):
         parts = [_scoped(source, scope) for source, scopes in _sources(grain) for scope in scopes]
         everything = union_all(*parts).subquery()
@@ -100,7 +112,24 @@ def rebuild(session: Session) -> int:
         aggregated = select(literal(grain).label("grain"), *columns,
                             *[func.sum(everything.c[name]).label(name) for name in COUNTERS]).group_by(*columns)
         session.execute(insert(SalesRollup).from_select(["grain", *KEY[1:], *COUNTERS], aggregated))
-    return session.scalar(select(func.count()).select_from(SalesRollup))
+    session.execute(insert(SalesMonthRollup).from_select(["grain", *KEY[1:], *COUNTERS], _months_of_days(session)))
+    return sum(session.scalar(select(func.count()).select_from(model)) for model in ROLLUP_MODELS)
+
+
+def _months_of_days(session: Session):
+    days = SalesRollup.__table__.c
+    month = month_start(session.get_bind().dialect.name, days.bucket).label("bucket")
+    dimensions = [days[name] for name in KEY[2:]]
+    return (select(literal("month").label("grain"), month, *dimensions,
+                   *[func.sum(days[name]).label(name) for name in COUNTERS])
+            .where(days.grain == "day").group_by(month, *dimensions))
+
+
+def month_start(dialect: str, bucket):
+    """SQL for the start of the UTC month of ``bucket`` (a UTC timestamp column)."""
+    if dialect == "postgresql":
+        return func.date_trunc("month", bucket, "UTC")
+    return func.strftime("%Y-%m-01 00:00:00.000000", bucket)  # SQLite: SQLAlchemy's stored text form
 
 
 def _scoped(source, scope: str):

@@ -1,32 +1,30 @@
 """Dashboard reads of the sales rollups (never the facts): period totals, time series in a time zone's local
 buckets, and top products, vendors and categories.
 
-A period is [start, end) in UTC (see ``analytics.domain.buckets.period``). Daily rollups answer when the
-period and the buckets are whole UTC days; hourly ones otherwise (local buckets of zones whose offset is
-not a whole number of hours are then approximated to the hour).
+A period is [start, end) in UTC (see ``analytics.domain.buckets.period``). Each period, and each local bucket of
+a series, is read as the fewest rollup rows that add up to it (``analytics.domain.cover``): whole UTC months,
+then days, then hours, added or subtracted at the edges; a local month in Paris is one monthly row ± two
+hourly ones. A month's top products, for the whole marketplace, are read from that month's ranking index.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text, tuple_, union_all
 
-from analytics.domain import buckets
+from analytics.domain import buckets, cover
 from analytics.domain.metrics import (CATEGORY, COUNTERS, MARKETPLACE, METRICS, NONE, PRODUCT, VENDOR,
                                       VENDOR_CATEGORY, derived, metric_value)
 from analytics.models.base import utc
-from analytics.models.sales import SalesRollup
+from analytics.models.sales import RANKED_PRODUCTS, SalesMonthRollup, ranking
+from analytics.rollups import TABLES
 
-ROLLUPS = SalesRollup.__table__
-RANKED = {"gmv": lambda c: func.sum(c.gmv_minor),
-          "net_sales": lambda c: func.sum(c.gmv_minor) - func.sum(c.refunds_minor),
-          "units": lambda c: func.sum(c.units), "orders": lambda c: func.sum(c.orders),
-          "captured_orders": lambda c: func.sum(c.captured_orders),
-          "commission": lambda c: func.sum(c.commission_minor) - func.sum(c.commission_reversed_minor)}
+MONTHS = SalesMonthRollup.__table__
 FIGURES = ("orders", "captured_orders", "units", "gmv_minor", "refunds_minor", "net_sales_minor",
            "commission_revenue_minor", "average_basket_minor")
 # The counters each figure is derived from: queries sum these only (half of COUNTERS for a ranking, one or two
@@ -37,6 +35,8 @@ METRIC_COUNTERS = {**{name: (name,) for name in COUNTERS if not name.endswith("_
                    "gmv": ("gmv_minor",), "refunds": ("refunds_minor",), "net_sales": ("gmv_minor", "refunds_minor"),
                    "commission": ("commission_minor", "commission_reversed_minor"),
                    "average_basket": ("gmv_minor", "captured_orders")}
+KINDS = {"products": (PRODUCT, ("product_id", "vendor_id")), "vendors": (VENDOR, ("vendor_id",)),
+          "categories": (CATEGORY, ("category_id",))}
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,25 @@ class Period:
     vendor_id: str | None = None  # None: the whole marketplace
 
     @property
-    def whole_days(self) -> bool:
-        return buckets.whole_utc_days(self.tz)
+    def scope(self) -> str:
+        return MARKETPLACE if self.vendor_id is None else VENDOR
 
 
-def _sums(period: Period, scope: str, *group_by, counters: tuple[str, ...] = COUNTERS):
-    grain = "day" if period.whole_days else "hour"
-    query = select(*group_by, *[func.sum(ROLLUPS.c[name]).label(name) for name in counters]).where(
-        ROLLUPS.c.grain == grain, ROLLUPS.c.scope == scope, ROLLUPS.c.bucket >= period.start,
-        ROLLUPS.c.bucket < period.end)
-    if period.vendor_id is not None:
-        query = query.where(ROLLUPS.c.vendor_id == period.vendor_id)
-    return query.group_by(*group_by) if group_by else query
+def _signed_sums(pieces: list[cover.Piece], scope: str, vendor_id: str | None, groups: tuple[str, ...],
+                 counters: tuple[str, ...], *conditions):
+    """SUM of ``counters`` per ``groups`` over the rows of ``pieces``, each row counted with its piece's sign;
+    ``conditions`` are callables giving a table's extra filters."""
+    parts = []
+    for piece in pieces:
+        table = TABLES[piece.grain]
+        values = [(table.c[name] if piece.sign > 0 else -table.c[name]).label(name) for name in counters]
+        part = select(*[table.c[name] for name in groups], *values).where(
+            table.c.grain == piece.grain, table.c.scope == scope, table.c.bucket >= piece.start,
+            table.c.bucket < piece.end, *[condition(table) for condition in conditions])
+        parts.append(part if vendor_id is None else part.where(table.c.vendor_id == vendor_id))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    grouped = [rows.c[name] for name in groups]
+    return select(*grouped, *[func.sum(rows.c[name]).label(name) for name in counters]).group_by(*grouped)
 
 
 def _counters(row, counters: tuple[str, ...] = COUNTERS) -> dict[str, int]:
@@ -68,8 +75,9 @@ def _counters(row, counters: tuple[str, ...] = COUNTERS) -> dict[str, int]:
 def summary(connection: Connection, period: Period) -> dict:
     """Totals of the period: counts over every currency, money per currency (with net sales, commission
     revenue and average basket)."""
-    scope = MARKETPLACE if period.vendor_id is None else VENDOR
-    rows = connection.execute(_sums(period, scope, ROLLUPS.c.currency).order_by(ROLLUPS.c.currency)).all()
+    pieces = cover.pieces(period.start, period.end)
+    query = _signed_sums(pieces, period.scope, period.vendor_id, ("currency",), COUNTERS)
+    rows = connection.execute(query.order_by("currency")).all() if pieces else []
     counts = dict.fromkeys((name for name in COUNTERS if not name.endswith("_minor")), 0)
     money = []
     for row in rows:
@@ -84,30 +92,65 @@ def summary(connection: Connection, period: Period) -> dict:
 def series(connection: Connection, period: Period, metric: str, granularity: str) -> list[dict]:
     """``metric`` per local bucket of ``granularity`` (every bucket of the period, zeros included); money
     metrics one point per bucket and currency, counts one point per bucket (currency null)."""
-    scope = MARKETPLACE if period.vendor_id is None else VENDOR
     counters = METRIC_COUNTERS[metric]
     sums: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(counters, 0))
     money = METRICS[metric].money
-    for local, currency, row in _local_rows(connection, period, scope, granularity, counters):
+    local_starts = local_buckets(period, granularity)
+    for local, sign, currency, row in _local_rows(connection, period, granularity, local_starts, counters):
         totals = sums[(local, currency if money else None)]
         for name in counters:
-            totals[name] += row[name]
+            totals[name] += sign * row[name]
     currencies = sorted({currency for _, currency in sums}, key=str) or [None]
     return [{"bucket": local, "currency": currency, "value": metric_value(metric, sums.get((local, currency), {}))}
-            for local in local_buckets(period, granularity) for currency in currencies]
+            for local in local_starts for currency in currencies]
 
 
-def _local_rows(connection: Connection, period: Period, scope: str, granularity: str,
+def _local_rows(connection: Connection, period: Period, granularity: str, local_starts: list[datetime],
                 counters: tuple[str, ...]) -> Iterator[tuple]:
-    """(local bucket start, currency, {counter: sum}) of ``counters`` only: folded by PostgreSQL (``AT TIME
-    ZONE``) for days, weeks and months, else folded here from UTC hours (or days)."""
-    if connection.dialect.name == "postgresql" and granularity != "hour":
-        local = func.date_trunc(granularity, func.timezone(period.tz.key, ROLLUPS.c.bucket)).label("local")
-        for row in connection.execute(_sums(period, scope, local, ROLLUPS.c.currency, counters=counters)):
-            yield buckets.midnight(row.local.date(), period.tz), row.currency, _counters(row, counters)
+    """(local bucket start, sign, currency, {counter: sum}) of the rollup rows the local buckets add up from."""
+    if granularity == "hour":
+        query = _bucket_sums(period, "hour", counters).where(
+            TABLES["hour"].c.bucket >= period.start, TABLES["hour"].c.bucket < period.end)
+        for row in connection.execute(query):
+            yield buckets.local_bucket(utc(row.bucket), "hour", period.tz), 1, row.currency, _counters(row, counters)
         return
-    for row in connection.execute(_sums(period, scope, ROLLUPS.c.bucket, ROLLUPS.c.currency, counters=counters)):
-        yield buckets.local_bucket(utc(row.bucket), granularity, period.tz), row.currency, _counters(row, counters)
+    contributions = _contributions(period, local_starts)
+    for grain in cover.GRAINS:
+        wanted = sorted(bucket for kind, bucket in contributions if kind == grain)
+        if not wanted:
+            continue
+        for row in connection.execute(_bucket_sums(period, grain, counters).where(_among(grain, wanted))):
+            values = _counters(row, counters)
+            for local, sign in contributions[(grain, utc(row.bucket))]:
+                yield local, sign, row.currency, values
+
+
+def _contributions(period: Period, local_starts: list[datetime]) -> dict[tuple[str, datetime], list[tuple]]:
+    """{(grain, UTC bucket): [(local bucket start, sign)]}: what each rollup row adds to which local bucket."""
+    found: dict[tuple[str, datetime], list[tuple]] = defaultdict(list)
+    ends = [buckets.as_utc(local) for local in local_starts[1:]] + [period.end]
+    for local, end in zip(local_starts, ends):
+        for piece in cover.pieces(max(buckets.as_utc(local), period.start), min(end, period.end)):
+            for bucket in piece.buckets():
+                found[(piece.grain, bucket)].append((local, piece.sign))
+    return found
+
+
+def _bucket_sums(period: Period, grain: str, counters: tuple[str, ...]):
+    table = TABLES[grain]
+    query = select(table.c.bucket, table.c.currency, *[func.sum(table.c[name]).label(name) for name in counters])
+    query = query.where(table.c.grain == grain, table.c.scope == period.scope)
+    if period.vendor_id is not None:
+        query = query.where(table.c.vendor_id == period.vendor_id)
+    return query.group_by(table.c.bucket, table.c.currency)
+
+
+def _among(grain: str, wanted: list[datetime]):
+    """``wanted`` buckets of ``grain`` (sorted): a range when they follow each other, else a list."""
+    column = TABLES[grain].c.bucket
+    if all(cover.following(one, grain) == after for one, after in zip(wanted, wanted[1:])):
+        return column.between(wanted[0], wanted[-1])
+    return column.in_(wanted)
 
 
 def local_buckets(period: Period, granularity: str) -> list[datetime]:
@@ -134,16 +177,71 @@ def _next(start: datetime, granularity: str, tz: ZoneInfo) -> datetime:
 
 def top(connection: Connection, period: Period, kind: str, metric: str, limit: int) -> list[dict]:
     """The best ``limit`` products, vendors or categories by ``metric`` (per currency), best first."""
-    scope, keys = {"products": (PRODUCT, ("product_id", "vendor_id")), "vendors": (VENDOR, ("vendor_id",)),
-                   "categories": (CATEGORY if period.vendor_id is None else VENDOR_CATEGORY, ("category_id",))}[kind]
-    columns = [ROLLUPS.c[name] for name in keys]
-    ranked = RANKED[metric](ROLLUPS.c)
-    query = _sums(period, scope, *columns, ROLLUPS.c.currency, counters=FIGURE_COUNTERS).add_columns(
-        ranked.label("ranked"))
-    query = query.where(ROLLUPS.c.currency != NONE)  # rows of returns only
-    if kind == "products":
-        query = query.where(ROLLUPS.c.product_id != NONE)  # the vendors' shipping
-    query = query.order_by(ranked.desc(), *columns, ROLLUPS.c.currency).limit(limit)
-    return [{**{name: (getattr(row, name) or None) for name in keys}, "currency": row.currency or None,
-             **{k: v for k, v in derived(_counters(row, FIGURE_COUNTERS)).items() if k in FIGURES}}
-            for row in connection.execute(query)]
+    scope, keys = KINDS[kind]
+    if kind == "categories" and period.vendor_id is not None:
+        scope = VENDOR_CATEGORY
+    pieces = cover.pieces(period.start, period.end)
+    if not pieces:
+        return []
+    if kind == "products" and period.vendor_id is None and _one_month_corrected(pieces):
+        rows = _month_top_products(connection, pieces, metric, limit)
+    else:
+        rows = _summed_top(connection, pieces, period, scope, keys, metric, limit)
+    return [{**{name: (row[name] or None) for name in keys}, "currency": row["currency"] or None,
+             **{k: v for k, v in derived(_counters(SimpleNamespace(**row), FIGURE_COUNTERS)).items() if k in FIGURES}}
+            for row in rows]
+
+
+def _ranked_rows(scope: str):
+    """Filters of the rows a ranking reads: money rows only (not rows of returns only), and for products not
+    the vendors' shipping."""
+    filters = [lambda table: table.c.currency != NONE]
+    if scope == PRODUCT:
+        filters.append(lambda table: table.c.product_id != NONE)
+    return filters
+
+
+def _summed_top(connection, pieces, period: Period, scope: str, keys: tuple[str, ...], metric: str,
+                limit: int) -> list[dict]:
+    groups = (*keys, "currency")
+    rows = _signed_sums(pieces, scope, period.vendor_id, groups, FIGURE_COUNTERS, *_ranked_rows(scope)).subquery()
+    ranked = ranking(SimpleNamespace(**{name: rows.c[name] for name in FIGURE_COUNTERS}), metric)
+    query = select(rows).order_by(ranked.desc(), *[rows.c[name] for name in groups]).limit(limit)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _one_month_corrected(pieces: list[cover.Piece]) -> bool:
+    """Whether ``pieces`` are one whole UTC month added, then finer corrections only."""
+    first, rest = pieces[0], pieces[1:]
+    return (first.grain == "month" and first.sign == 1 and cover.following(first.start, "month") == first.end
+            and all(piece.grain != "month" for piece in rest))
+
+
+def _month_top_products(connection, pieces: list[cover.Piece], metric: str, limit: int) -> list[dict]:
+    """The marketplace's top products of one UTC month (with its edge corrections) from the month's ranking
+    index: the products the corrections touch are summed exactly; every other product's figure is its
+    month's, so the best of them are the first rows of the index, ``limit`` plus one per corrected product
+    enough to be sure. Equals ``_summed_top`` (tests compare both)."""
+    key = ("product_id", "vendor_id", "currency")
+    month = pieces[0].start
+    corrections = {}
+    if pieces[1:]:
+        query = _signed_sums(pieces[1:], PRODUCT, None, key, FIGURE_COUNTERS, *_ranked_rows(PRODUCT))
+        corrections = {tuple(row[:3]): _counters(row, FIGURE_COUNTERS) for row in connection.execute(query)}
+    ranked = ranking(MONTHS.c, metric)
+    columns = [MONTHS.c[name] for name in (*key, *FIGURE_COUNTERS)]
+    of_month = select(*columns).where(MONTHS.c.bucket == month, text(RANKED_PRODUCTS))
+    best = of_month.order_by(ranked.desc(), *[MONTHS.c[name] for name in key]).limit(limit + len(corrections))
+    totals = {tuple(row[:3]): _counters(row, FIGURE_COUNTERS) for row in connection.execute(best)}
+    missing = [one for one in corrections if one not in totals]
+    if missing:
+        rows = connection.execute(of_month.where(tuple_(*[MONTHS.c[name] for name in key]).in_(missing)))
+        totals.update({tuple(row[:3]): _counters(row, FIGURE_COUNTERS) for row in rows})
+    for one, delta in corrections.items():
+        base = totals.get(one, dict.fromkeys(FIGURE_COUNTERS, 0))
+        totals[one] = {name: base[name] + delta[name] for name in FIGURE_COUNTERS}
+
+    def order(item):
+        one, counters = item
+        return -ranking(SimpleNamespace(**counters), metric), one
+    return [dict(zip(key, one), **counters) for one, counters in sorted(totals.items(), key=order)[:limit]]

@@ -14,8 +14,7 @@ from chassis.events.envelope import CloudEvent
 from chassis.tables import outbox
 from analytics.domain.metrics import COUNTERS
 from analytics.events import handlers_by_type
-from analytics.models.sales import SalesRollup
-from analytics.rollups import KEY
+from analytics.rollups import KEY, ROLLUP_MODELS
 
 
 class _Message:
@@ -63,10 +62,12 @@ class SalesEvents:
 
     def rollups(self) -> list[tuple]:
         """Every rollup row with a non-zero counter, as (key..., counters...) tuples in key order."""
+        found = []
         with self.runtime.uow() as uow:
-            rows = uow.session.execute(select(SalesRollup).order_by(*[getattr(SalesRollup, k) for k in KEY])).scalars()
-            found = [tuple(_plain(getattr(row, k)) for k in KEY) + tuple(getattr(row, c) for c in COUNTERS)
-                     for row in rows]
+            for model in ROLLUP_MODELS:
+                rows = uow.session.execute(select(model).order_by(*[getattr(model, k) for k in KEY])).scalars()
+                found += [tuple(_plain(getattr(row, k)) for k in KEY) + tuple(getattr(row, c) for c in COUNTERS)
+                          for row in rows]
         return [row for row in found if any(row[len(KEY):])]
 
 

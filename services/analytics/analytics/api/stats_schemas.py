@@ -7,7 +7,7 @@ from marshmallow import validate
 from analytics.api.periods import DaysQuerySchema
 from analytics.domain.buckets import GRANULARITIES
 from analytics.domain.metrics import METRICS
-from analytics.sales_stats import RANKED
+from analytics.models.sales import RANKED_METRICS
 
 MAX_HOURLY_DAYS = 31
 
@@ -32,7 +32,7 @@ class SeriesQuerySchema(PeriodQuerySchema):
 
 
 class TopQuerySchema(PeriodQuerySchema):
-    metric = ma.fields.String(load_default="gmv", validate=validate.OneOf(sorted(RANKED)))
+    metric = ma.fields.String(load_default="gmv", validate=validate.OneOf(sorted(RANKED_METRICS)))
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(1, 1000))
 
 

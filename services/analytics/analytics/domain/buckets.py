@@ -56,7 +56,3 @@ def period(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return (midnight(start, tz).astimezone(timezone.utc),
             midnight(end + timedelta(days=1), tz).astimezone(timezone.utc))
 
-
-def whole_utc_days(tz: ZoneInfo) -> bool:
-    """Whether local days of ``tz`` are UTC days (then the daily rollups answer day/week/month queries)."""
-    return tz.key in ("UTC", "Etc/UTC", "Etc/GMT", "GMT", "Zulu", "Etc/Zulu", "Etc/UCT", "UCT", "Universal")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from analytics.models.base import Base, not_negative, status_in
@@ -17,7 +17,7 @@ from analytics.models.base import Base, not_negative, status_in
 OUTCOME_KINDS = ("vendor_order_refused", "vendor_order_cancelled", "order_cancelled", "return_requested",
                  "return_received")
 MOVEMENT_KINDS = ("capture", "refund")
-GRAINS = ("hour", "day")
+GRAINS = ("hour", "day")  # sales_rollups; months have their own table
 SCOPES = ("marketplace", "vendor", "product", "category", "vendor_category")
 
 
@@ -106,14 +106,9 @@ class SalesOutcome(_Bucketed, Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class SalesRollup(Base):
-    """Counters of one bucket × scope × dimensions × currency (see ``analytics.domain.metrics``)."""
+class _RollupColumns:
+    """The key (less the grain) and counters of a rollup row (see ``analytics.domain.metrics``)."""
 
-    __tablename__ = "sales_rollups"
-    __table_args__ = (status_in(GRAINS, "grain"), status_in(SCOPES, "scope"),
-                      Index("ix_sales_rollups_scope_bucket", "grain", "scope", "bucket"))
-
-    grain: Mapped[str] = mapped_column(String(4), primary_key=True)
     scope: Mapped[str] = mapped_column(String(20), primary_key=True)
     vendor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
@@ -134,3 +129,52 @@ class SalesRollup(Base):
     returning_customers: Mapped[int] = mapped_column(BigInteger, default=0)
     returns_requested: Mapped[int] = mapped_column(BigInteger, default=0)
     returns_received: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SalesRollup(_RollupColumns, Base):
+    """Counters of one UTC hour or day × scope × dimensions × currency."""
+
+    __tablename__ = "sales_rollups"
+    __table_args__ = (status_in(GRAINS, "grain"), status_in(SCOPES, "scope"),
+                      Index("ix_sales_rollups_scope_bucket", "grain", "scope", "bucket"))
+
+    grain: Mapped[str] = mapped_column(String(4), primary_key=True, sort_order=-1)
+
+
+class SalesMonthRollup(_RollupColumns, Base):
+    """Counters of one UTC month × scope × dimensions × currency.
+
+    A table of their own: the product ranking indexes below hold counters, so updating a row here can never
+    be a HOT update; hourly and daily rows, nine in ten of the writes, keep theirs in ``sales_rollups``."""
+
+    __tablename__ = "sales_month_rollups"
+    __table_args__ = (status_in(("month",), "grain"), status_in(SCOPES, "scope"),
+                      Index("ix_sales_month_rollups_scope_bucket", "scope", "bucket"))
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True, sort_order=-1)
+
+
+RANKED_METRICS = ("gmv", "net_sales", "units", "orders", "captured_orders", "commission")
+
+
+def ranking(columns, metric: str):
+    """The value ranked by ``metric`` (one of RANKED_METRICS) from ``columns`` (table columns, sums or plain
+    counters): a month's top products read the ranking index of that expression instead of the whole month."""
+    return {"gmv": lambda: columns.gmv_minor, "net_sales": lambda: columns.gmv_minor - columns.refunds_minor,
+            "units": lambda: columns.units, "orders": lambda: columns.orders,
+            "captured_orders": lambda: columns.captured_orders,
+            "commission": lambda: columns.commission_minor - columns.commission_reversed_minor}[metric]()
+
+
+RANKED_PRODUCTS = "scope = 'product' AND currency <> '' AND product_id <> ''"  # the rows top products rank
+
+
+def _ranking_indexes(table) -> None:
+    """One index per ranked metric over a month's products, in the order the top products are listed."""
+    for metric in RANKED_METRICS:
+        Index(f"ix_sales_month_rollups_top_{metric}", table.c.bucket, ranking(table.c, metric).self_group().desc(),
+              table.c.product_id, table.c.vendor_id, table.c.currency, postgresql_where=text(RANKED_PRODUCTS),
+              sqlite_where=text(RANKED_PRODUCTS))
+
+
+_ranking_indexes(SalesMonthRollup.__table__)
