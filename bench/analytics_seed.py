@@ -163,8 +163,11 @@ def rebuild_rollups(database: str, scratch: Path) -> Rebuild:
         raise RuntimeError(f"analytics rebuild failed:\n{completed.stdout}{completed.stderr}")
     seconds = time.monotonic() - started
     with psycopg.connect(database, autocommit=True) as connection:
-        connection.execute("VACUUM ANALYZE sales_rollups")
-        rows = connection.execute("SELECT grain || ' ' || scope, count(*) FROM sales_rollups GROUP BY 1 ORDER BY 1")
+        for table in ("sales_rollups", "sales_month_rollups"):
+            connection.execute(f"VACUUM ANALYZE {table}")
+        rows = connection.execute("SELECT grain || ' ' || scope, count(*) FROM (SELECT grain, scope FROM sales_rollups "
+                                  "UNION ALL SELECT grain, scope FROM sales_month_rollups) AS rollups "
+                                  "GROUP BY 1 ORDER BY 1")
         by = {name: count for name, count in rows}
     return Rebuild(rows=sum(by.values()), by_grain_and_scope=by, seconds=seconds,
                    output=completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else "")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select, text, tuple_, union_all
+from sqlalchemy import Connection, DateTime, any_, bindparam, func, select, text, tuple_, union_all
+from sqlalchemy.dialects import postgresql
 
 from analytics.domain import buckets, cover
 from analytics.domain.metrics import (CATEGORY, COUNTERS, MARKETPLACE, METRICS, NONE, PRODUCT, VENDOR,
@@ -95,8 +97,8 @@ def series(connection: Connection, period: Period, metric: str, granularity: str
     counters = METRIC_COUNTERS[metric]
     sums: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(counters, 0))
     money = METRICS[metric].money
-    local_starts = local_buckets(period, granularity)
-    for local, sign, currency, row in _local_rows(connection, period, granularity, local_starts, counters):
+    local_starts = _local_starts(period.start, period.end, period.tz, granularity)
+    for local, sign, currency, row in _local_rows(connection, period, granularity, counters):
         totals = sums[(local, currency if money else None)]
         for name in counters:
             totals[name] += sign * row[name]
@@ -105,7 +107,7 @@ def series(connection: Connection, period: Period, metric: str, granularity: str
             for local in local_starts for currency in currencies]
 
 
-def _local_rows(connection: Connection, period: Period, granularity: str, local_starts: list[datetime],
+def _local_rows(connection: Connection, period: Period, granularity: str,
                 counters: tuple[str, ...]) -> Iterator[tuple]:
     """(local bucket start, sign, currency, {counter: sum}) of the rollup rows the local buckets add up from."""
     if granularity == "hour":
@@ -114,25 +116,53 @@ def _local_rows(connection: Connection, period: Period, granularity: str, local_
         for row in connection.execute(query):
             yield buckets.local_bucket(utc(row.bucket), "hour", period.tz), 1, row.currency, _counters(row, counters)
         return
-    contributions = _contributions(period, local_starts)
-    for grain in cover.GRAINS:
-        wanted = sorted(bucket for kind, bucket in contributions if kind == grain)
-        if not wanted:
-            continue
-        for row in connection.execute(_bucket_sums(period, grain, counters).where(_among(grain, wanted))):
+    contributions, wanted_by_grain = _reading_plan(period.start, period.end, period.tz, granularity)
+    for grain, wanted in wanted_by_grain.items():
+        query = _bucket_sums(period, grain, counters).where(_among(connection, grain, wanted))
+        for row in connection.execute(query):
             values = _counters(row, counters)
             for local, sign in contributions[(grain, utc(row.bucket))]:
                 yield local, sign, row.currency, values
 
 
-def _contributions(period: Period, local_starts: list[datetime]) -> dict[tuple[str, datetime], list[tuple]]:
-    """{(grain, UTC bucket): [(local bucket start, sign)]}: what each rollup row adds to which local bucket."""
+@lru_cache(maxsize=256)
+def _reading_plan(start: datetime, end: datetime, tz: ZoneInfo, granularity: str) -> tuple[dict, dict]:
+    """(contributions, {grain: sorted buckets to read}) of a series' local buckets; kept for the next request:
+    dashboards ask for the same periods again and again, and working a year of local days out costs more than
+    reading their rows. Callers only read what it returns."""
+    contributions = _contributions(start, end, granularity, _local_starts(start, end, tz, granularity))
+    wanted = {grain: sorted(bucket for kind, bucket in contributions if kind == grain) for grain in cover.GRAINS}
+    return contributions, {grain: found for grain, found in wanted.items() if found}
+
+
+def _contributions(start: datetime, end: datetime, granularity: str,
+                   local_starts: tuple[datetime, ...]) -> dict[tuple[str, datetime], list[tuple]]:
+    """{(grain, UTC bucket): [(local bucket start, sign)]}: what each rollup row adds to which local bucket.
+
+    Each boundary between local buckets is moved to the nearest UTC day (month, for months); a local bucket is
+    then the days (months) between its moved boundaries, plus what its start was moved over (or less it, when
+    moved back), less what its end was moved over: [b0, b1) = [s0, s1) + [b0, s0) - [b1, s1). Each boundary's
+    difference is worked out once, for the two buckets it separates."""
+    grain = "month" if granularity == "month" else "day"
+    boundaries = [max(buckets.as_utc(local_starts[0]), start), *[buckets.as_utc(local) for local in local_starts[1:]],
+                  end]
+    moved = [cover.nearest(boundary, grain) for boundary in boundaries]
     found: dict[tuple[str, datetime], list[tuple]] = defaultdict(list)
-    ends = [buckets.as_utc(local) for local in local_starts[1:]] + [period.end]
-    for local, end in zip(local_starts, ends):
-        for piece in cover.pieces(max(buckets.as_utc(local), period.start), min(end, period.end)):
+    for local, start, end in zip(local_starts, moved, moved[1:]):
+        for bucket in cover.Piece(grain, start, end).buckets():
+            found[(grain, bucket)].append((local, 1))
+    for index, (boundary, target) in enumerate(zip(boundaries, moved)):
+        if boundary == target:
+            continue
+        forward = 1 if boundary < target else -1
+        after = local_starts[index] if index < len(local_starts) else None
+        before = local_starts[index - 1] if index > 0 else None
+        for piece in cover.pieces(min(boundary, target), max(boundary, target)):
             for bucket in piece.buckets():
-                found[(piece.grain, bucket)].append((local, piece.sign))
+                if after is not None:
+                    found[(piece.grain, bucket)].append((after, forward * piece.sign))
+                if before is not None:
+                    found[(piece.grain, bucket)].append((before, -forward * piece.sign))
     return found
 
 
@@ -145,21 +175,29 @@ def _bucket_sums(period: Period, grain: str, counters: tuple[str, ...]):
     return query.group_by(table.c.bucket, table.c.currency)
 
 
-def _among(grain: str, wanted: list[datetime]):
-    """``wanted`` buckets of ``grain`` (sorted): a range when they follow each other, else a list."""
+def _among(connection: Connection, grain: str, wanted: list[datetime]):
+    """``wanted`` buckets of ``grain`` (sorted): a range when they follow each other, else a list (on PostgreSQL
+    one array parameter: a year of corrections is 730 hours)."""
     column = TABLES[grain].c.bucket
     if all(cover.following(one, grain) == after for one, after in zip(wanted, wanted[1:])):
         return column.between(wanted[0], wanted[-1])
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("buckets", wanted, type_=postgresql.ARRAY(DateTime(timezone=True))))
     return column.in_(wanted)
 
 
 def local_buckets(period: Period, granularity: str) -> list[datetime]:
     """Every local bucket start of the period, in order."""
-    found, moment = [], buckets.local_bucket(period.start, granularity, period.tz)
-    while moment < period.end:
+    return list(_local_starts(period.start, period.end, period.tz, granularity))
+
+
+@lru_cache(maxsize=256)
+def _local_starts(start: datetime, end: datetime, tz: ZoneInfo, granularity: str) -> tuple[datetime, ...]:
+    found, moment = [], buckets.local_bucket(start, granularity, tz)
+    while moment < end:
         found.append(moment)
-        moment = _next(moment, granularity, period.tz)
-    return found
+        moment = _next(moment, granularity, tz)
+    return tuple(found)
 
 
 def _next(start: datetime, granularity: str, tz: ZoneInfo) -> datetime:

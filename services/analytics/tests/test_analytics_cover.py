@@ -40,6 +40,12 @@ def test_most_of_a_month_is_the_month_less_its_missing_days():
                                                          Piece("day", utc(2026, 3, 29), utc(2026, 4, 1), sign=-1)]
 
 
+def test_a_short_span_is_never_read_as_a_larger_bucket_less_most_of_it():
+    assert pieces(utc(2026, 3, 10, 11), utc(2026, 3, 10, 13)) == [Piece("hour", utc(2026, 3, 10, 11),
+                                                                        utc(2026, 3, 10, 13))]
+    assert pieces(utc(2026, 3, 10), utc(2026, 3, 25)) == [Piece("day", utc(2026, 3, 10), utc(2026, 3, 25))]
+
+
 def test_ends_off_the_hour_are_rounded_to_the_nearest_hour():
     kolkata = buckets.zone("Asia/Kolkata")  # UTC+05:30: local midnight is 18:30 UTC
     start, end = buckets.period(datetime(2026, 3, 10).date(), datetime(2026, 3, 10).date(), kolkata)

@@ -99,3 +99,17 @@ def test_a_summary_in_paris_equals_its_local_hours(app, sales):
         orders = per_local_day_from_hours(connection, period, "orders")
     assert figures["money"][0]["gmv_minor"] == sum(hourly.values())
     assert figures["counts"]["orders"] == sum(orders.values())
+
+
+def test_local_months_equal_their_local_days(app, sales):
+    period = Period(*buckets.period(date(2026, 2, 1), date(2026, 4, 30), PARIS), PARIS)
+    with connection_of(app) as connection:
+        daily = sales_stats.series(connection, period, "gmv", "day")
+        monthly = sales_stats.series(connection, period, "gmv", "month")
+    by_month: dict[tuple, int] = {}
+    for point in daily:
+        month = (point["bucket"].year, point["bucket"].month)
+        by_month[month] = by_month.get(month, 0) + point["value"]
+    assert [((point["bucket"].year, point["bucket"].month), point["value"]) for point in monthly] == \
+        sorted(by_month.items())
+    assert all(value > 0 for value in by_month.values())

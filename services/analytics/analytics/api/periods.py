@@ -2,7 +2,7 @@
 figures the caller may read (operators: the vendor they name, or all; vendor staff: their own only)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
 import marshmallow as ma
 from marshmallow import validate
@@ -27,7 +27,8 @@ class DaysQuerySchema(ma.Schema):
     @ma.post_load
     def _range(self, data, **kwargs) -> dict:
         data.setdefault("to", now().date())
-        data.setdefault("from_", data["to"] - timedelta(days=DEFAULT_DAYS - 1))
+        if "from_" not in data:  # DEFAULT_DAYS days up to `to`, never before the first day a date can name
+            data["from_"] = date.fromordinal(max(1, data["to"].toordinal() - (DEFAULT_DAYS - 1)))
         if data["from_"] > data["to"]:
             raise ma.ValidationError("from is after to", "to")
         if (data["to"] - data["from_"]).days >= MAX_DAYS:

@@ -25,7 +25,9 @@ class SeriesQuerySchema(PeriodQuerySchema):
     granularity = ma.fields.String(load_default="day", validate=validate.OneOf(GRANULARITIES))
 
     @ma.post_load
-    def _hourly_range(self, data, **kwargs) -> dict:
+    def _range(self, data, **kwargs) -> dict:
+        # Overrides the days' hook so the defaults of `from` / `to` are set before the hourly limit is checked.
+        data = super()._range(data, **kwargs)
         if data["granularity"] == "hour" and (data["to"] - data["from_"]).days >= MAX_HOURLY_DAYS:
             raise ma.ValidationError(f"hourly series cover at most {MAX_HOURLY_DAYS} days", "from")
         return data

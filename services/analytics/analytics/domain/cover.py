@@ -2,7 +2,8 @@
 
 A span [start, end) of UTC instants is covered by the coarsest buckets whose boundaries lie nearest its ends
 (UTC months, then days, then hours), corrected at each end with finer buckets added (the span reaches past the
-coarse part) or subtracted (the coarse part reaches past the span). Counters are sums, so a signed sum of
+coarse part) or subtracted (the coarse part reaches past the span); coarse buckets are used only when those
+corrections come to at most half of them (two hours around noon stay two hourly rows). Counters are sums, so a signed sum of
 buckets is exact: a local month in Paris is its UTC month, plus the hour or two before it, minus the hour or
 two at its end; a local day is its UTC day ± two hours, instead of 24 hourly rows. Ends that are not whole
 UTC hours (zones a half or quarter hour off UTC) are rounded to the nearest hour.
@@ -14,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 GRAINS = ("month", "day", "hour")  # coarsest first
+# A span shorter than half a grain's shortest bucket can never be read from it (see ``pieces``).
+TOO_SHORT = {"month": timedelta(days=14), "day": timedelta(hours=12)}
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,13 @@ def pieces(start: datetime, end: datetime, grains: tuple[str, ...] = GRAINS) -> 
     if start >= end:
         return []
     grain, finer = grains[0], grains[1:]
-    low, high = nearest(start, grain), nearest(end, grain)
     if not finer:
+        low, high = nearest(start, grain), nearest(end, grain)
         return [Piece(grain, low, high)] if low < high else []
-    if low >= high:
+    if end - start < TOO_SHORT[grain]:
+        return pieces(start, end, finer)
+    low, high = nearest(start, grain), nearest(end, grain)
+    if low >= high or abs(start - low) + abs(end - high) > (high - low) / 2:
         return pieces(start, end, finer)
     return [Piece(grain, low, high), *_difference(start, low, finer), *_difference(high, end, finer)]
 
