@@ -11,7 +11,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders bench-payments bench-analytics asyncapi clean
+.PHONY: install run run-prod migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders bench-payments bench-analytics asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -33,6 +33,20 @@ run: migrate
 	@$(BIN)/python scripts/check_ports.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -e .env,$(MARKETPLACE_VAR_DIR)/service-clients.env \
 		2>&1 || test $$? -eq 130
+
+# docker-compose.yml's processes on this machine's PostgreSQL (a database per service), RabbitMQ and
+# Redis, with the compose file's variable names (deploy/run-prod.env, then .env): the databases are
+# created if missing, each service's migrations run once, then deploy/Procfile.prod starts.
+PROD_ENV := set -a; . deploy/run-prod.env; if [ -f .env ]; then . ./.env; fi; set +a
+run-prod: install
+	@$(PROD_ENV); for service in $(SERVICES); do \
+		psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'marketplace_$$service'" \
+			| grep -q 1 || createdb -h 127.0.0.1 -U postgres marketplace_$$service || exit 1; \
+		echo "migrating $$service"; $(BIN)/$$service db upgrade || exit 1; done
+	@$(PROD_ENV); $(BIN)/identity service-clients --if-missing --output $(MARKETPLACE_VAR_DIR)/prod-service-clients.env
+	@$(BIN)/python scripts/check_ports.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f deploy/Procfile.prod \
+		-e deploy/run-prod.env,.env,$(MARKETPLACE_VAR_DIR)/prod-service-clients.env 2>&1 || test $$? -eq 130
 
 # Tests run in parallel worker processes (pytest-xdist), one per CPU and at most four, each with
 # its own databases and broker namespaces; a test file stays on one worker, in order, so its

@@ -55,6 +55,19 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
+def serve_metrics(port: int, address: str = "0.0.0.0") -> None:
+    """Serve the text exposition on ``port`` from a daemon thread (a worker has no web server of its own)."""
+    from prometheus_client import REGISTRY, start_http_server
+    registry = REGISTRY
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        from prometheus_client import multiprocess
+        prepare_multiprocess_dir(directory)  # a restarted container keeps its /tmp: drop the dead run's files
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    start_http_server(port, addr=address, registry=registry)
+
+
 def prepare_multiprocess_dir(directory: str | Path) -> None:
     """Create the directory and drop files of processes that no longer run.
 

@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: int = 72
     idempotency_retention_hours: int = 24
     fault_crash_before_ack: str = ""
+    # The worker serves /metrics on this port when set (0: not served). A worker in its own container
+    # shares no metrics directory with the web process, so Prometheus scrapes it directly.
+    worker_metrics_port: int = 0
     # Peers whose X-Forwarded-For/Proto/Host are believed: the gateway. Loopback by default, as in
     # `make run`; deployments list the gateway's network (MARKETPLACE_TRUSTED_PROXIES='["10.0.0.0/8"]').
     trusted_proxies: list[str] = ["127.0.0.1/32", "::1/128"]

@@ -141,6 +141,9 @@ def run_worker(runtime: Runtime) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if runtime.settings.worker_metrics_port:
+        from chassis.metrics import serve_metrics
+        serve_metrics(runtime.settings.worker_metrics_port)
     relay = threading.Thread(target=run_relay, args=(runtime, stop), name="outbox-relay", daemon=True)
     relay.start()
     log.info("worker started", extra={"queue": runtime.topology.queue_name(runtime.name),
