@@ -15,9 +15,11 @@ DASHBOARDS = sorted((ROOT / "deploy/grafana/dashboards").glob("*.json"))
 
 
 def exported_metrics() -> set[str]:
-    """Sample names of the metrics chassis and the gateway define (what /metrics can show)."""
+    """Sample names of the metrics chassis and the gateway define, and of analytics' business figures (what
+    /metrics can show)."""
     from dataclasses import fields
 
+    from analytics.kpis import MONEY
     from chassis.metrics import metrics
     from gateway.metrics import gateway_metrics
     suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
@@ -26,7 +28,7 @@ def exported_metrics() -> set[str]:
         for field in fields(group):
             for family in getattr(group, field.name).describe():
                 names |= {family.name + suffix for suffix in suffixes[family.type]}
-    return names
+    return names | {"analytics_orders_today", *(name for name, _ in MONEY.values())}
 
 
 def selectors(expression: str) -> list:

@@ -61,7 +61,8 @@ def health_blueprint() -> Blueprint:
 
     @blueprint.get("/metrics")
     def metrics_endpoint():
-        body, content_type = exposition()
+        runtime = current_app.extensions["chassis.runtime"]
+        body, content_type = exposition(runtime.definition.metrics_collectors(runtime))
         return Response(body, content_type=content_type)
 
     return blueprint

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Iterable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -44,15 +45,20 @@ def metrics() -> Metrics:
     )
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text exposition of this process, or of every process sharing the multiprocess dir."""
+def exposition(collectors: Iterable = ()) -> tuple[bytes, str]:
+    """The text exposition of this process, or of every process sharing the multiprocess dir, followed by
+    what ``collectors`` (custom collectors, read now) give."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    from prometheus_client import REGISTRY
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    else:
+        from prometheus_client import REGISTRY as registry
+    body = generate_latest(registry)
+    extra = CollectorRegistry(auto_describe=False)
+    for collector in collectors:
+        extra.register(collector)
+    return body + generate_latest(extra), CONTENT_TYPE_LATEST
 
 
 def serve_metrics(port: int, address: str = "0.0.0.0") -> None:

@@ -28,6 +28,10 @@ def _no_blueprints() -> list[Any]:
     return []
 
 
+def _no_collectors(runtime: "Runtime") -> list[Any]:
+    return []
+
+
 def _no_jobs() -> list["PeriodicJob"]:
     return []
 
@@ -69,6 +73,9 @@ class ServiceDefinition:
     runtime_settings: type["BaseModel"] | None = None
     # Optional: timers run by the worker (deadlines, timeouts), see ``PeriodicJob``.
     periodic_jobs: Callable[[], list[PeriodicJob]] = _no_jobs
+    # Optional: Prometheus collectors the web process's /metrics reads at each scrape (figures kept in the
+    # database, such as business KPIs, rather than counted by one process).
+    metrics_collectors: Callable[["Runtime"], list[Any]] = _no_collectors
     description: str = ""
     uses_database: bool = True
     uses_broker: bool = True

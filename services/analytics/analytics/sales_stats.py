@@ -29,6 +29,7 @@ from analytics.rollups import TABLES
 MONTHS = SalesMonthRollup.__table__
 FIGURES = ("orders", "captured_orders", "units", "gmv_minor", "refunds_minor", "net_sales_minor",
            "commission_revenue_minor", "average_basket_minor")
+LINE_FIGURES = ("orders", "captured_orders", "units", "gmv_minor", "average_basket_minor")  # products, categories
 # The counters each figure is derived from: queries sum these only (half of COUNTERS for a ranking, one or two
 # for a series point).
 FIGURE_COUNTERS = ("orders", "captured_orders", "units", "gmv_minor", "refunds_minor", "commission_minor",
@@ -225,8 +226,9 @@ def top(connection: Connection, period: Period, kind: str, metric: str, limit: i
         rows = _month_top_products(connection, pieces, metric, limit)
     else:
         rows = _summed_top(connection, pieces, period, scope, keys, metric, limit)
+    shown = FIGURES if kind == "vendors" else LINE_FIGURES
     return [{**{name: (row[name] or None) for name in keys}, "currency": row["currency"] or None,
-             **{k: v for k, v in derived(_counters(SimpleNamespace(**row), FIGURE_COUNTERS)).items() if k in FIGURES}}
+             **{k: v for k, v in derived(_counters(SimpleNamespace(**row), FIGURE_COUNTERS)).items() if k in shown}}
             for row in rows]
 
 

@@ -161,3 +161,30 @@ def test_money_is_grouped_by_currency_and_counts_are_not(client, operator, sales
     points = client.get("/api/v1/stats/series", query_string={**PERIOD, "metric": "gmv", "granularity": "month"},
                         headers=operator).get_json()["points"]
     assert [(p["currency"], p["value"]) for p in points] == [("EUR", 6200), ("USD", 4200)]
+
+
+def test_todays_business_figures_are_in_the_metrics(app, client, operator):
+    events, today = SalesEvents(app), datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    events.send("order.placed", placed("o9", "cus-9", today, [
+        ("vo9", "ven-a", 500, [("l9", "prd-1", "books", 3, 1000)])]), today)
+    events.send("payment.captured", captured("o9", "vo9", "ven-a", 3500, 350), today)
+    text = client.get("/metrics").get_data(as_text=True)
+    summary = client.get("/api/v1/stats/summary", query_string={"from": today.date().isoformat(),
+                                                                "to": today.date().isoformat(), "tz": "UTC"},
+                         headers=operator).get_json()
+    assert "analytics_orders_today 1.0" in text
+    assert 'analytics_gmv_today_minor{currency="EUR"} 3500.0' in text
+    assert 'analytics_average_basket_today_minor{currency="EUR"} 3500.0' in text
+    commission = summary["money"][0]["commission_revenue_minor"]
+    assert f'analytics_commission_revenue_today_minor{{currency="EUR"}} {commission}.0' in text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats/top-products", "/api/v1/stats/top-categories"])
+@pytest.mark.parametrize("metric", ["net_sales", "commission"])
+def test_products_and_categories_are_not_ranked_by_figures_kept_per_vendor(client, operator, sales, path, metric):
+    answer = client.get(path, query_string={**PERIOD, "metric": metric}, headers=operator)
+    assert answer.status_code == 422 and "kept per vendor" in answer.get_json()["detail"]
+    ranked = client.get("/api/v1/stats/top-vendors", query_string={**PERIOD, "metric": metric}, headers=operator)
+    assert ranked.status_code == 200 and "commission_revenue_minor" in ranked.get_json()[0]
+    products = client.get("/api/v1/stats/top-products", query_string=PERIOD, headers=operator).get_json()
+    assert "commission_revenue_minor" not in products[0] and "refunds_minor" not in products[0]

@@ -26,13 +26,16 @@ from analytics.api.periods import readable_vendor
 from analytics.api.stats_schemas import (RANKED_SCHEMAS, CountsSchema, MoneySchema, PeriodQuerySchema,
                                          SeriesQuerySchema, SeriesSchema, SummarySchema, TopQuerySchema)
 from analytics.domain import buckets
+from analytics.models.sales import LINE_METRICS
 from analytics.settings import AnalyticsRuntimeSettings
 
 SECURITY = [{"bearerAuth": []}]
 CSV_DOC = {"200": {"description": "JSON, or CSV with ?format=csv or Accept: text/csv",
                    "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}}}
 MONEY_COLUMNS = tuple(MoneySchema().fields)
-RANKED_COLUMNS = {"products": ("product_id", "vendor_id"), "vendors": ("vendor_id",), "categories": ("category_id",)}
+RANKED_KEYS = {"products": ("product_id", "vendor_id"), "vendors": ("vendor_id",), "categories": ("category_id",)}
+RANKED_COLUMNS = {kind: (*keys, *(name for name in RANKED_SCHEMAS[kind]().fields if name not in keys))
+                  for kind, keys in RANKED_KEYS.items()}
 
 
 def blueprint() -> Blueprint:
@@ -83,6 +86,9 @@ def blueprint() -> Blueprint:
             @bp.response(200, RANKED_SCHEMAS[kind](many=True))
             @bp.doc(security=SECURITY, responses=CSV_DOC)
             def get(self, query):
+                if kind != "vendors" and query["metric"] not in LINE_METRICS:
+                    raise Problem(422, "metric-not-kept", f"{kind} are ranked by {', '.join(LINE_METRICS)}: "
+                                                          "refunds and commission are kept per vendor")
                 period = _period(query)
                 items = sales_stats.top(request_connection(), period, kind, query["metric"], query["limit"])
                 if wants_csv(query):
@@ -133,7 +139,6 @@ def _series_csv(points: list[dict]):
                                                         str(point["value"])) for point in points])
 
 
-def _ranked_csv(items: list[dict], keys: tuple[str, ...]):
-    columns = (*keys, *MONEY_COLUMNS)
+def _ranked_csv(items: list[dict], columns: tuple[str, ...]):
     return csv_lines(columns, [tuple("" if item[name] is None else str(item[name]) for name in columns)
                                for item in items])

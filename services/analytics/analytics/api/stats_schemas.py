@@ -7,7 +7,7 @@ from marshmallow import validate
 from analytics.api.periods import DaysQuerySchema
 from analytics.domain.buckets import GRANULARITIES
 from analytics.domain.metrics import METRICS
-from analytics.models.sales import RANKED_METRICS
+from analytics.models.sales import LINE_METRICS, RANKED_METRICS
 
 MAX_HOURLY_DAYS = 31
 
@@ -34,7 +34,9 @@ class SeriesQuerySchema(PeriodQuerySchema):
 
 
 class TopQuerySchema(PeriodQuerySchema):
-    metric = ma.fields.String(load_default="gmv", validate=validate.OneOf(sorted(RANKED_METRICS)))
+    metric = ma.fields.String(load_default="gmv", validate=validate.OneOf(sorted(RANKED_METRICS)), metadata={
+        "description": f"products and categories: {', '.join(LINE_METRICS)} (refunds and commission are kept per "
+                       "vendor); vendors: any"})
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(1, 1000))
 
 
@@ -51,16 +53,20 @@ class CountsSchema(ma.Schema):
     returns_received = ma.fields.Integer()
 
 
-class MoneySchema(ma.Schema):
+class LineFiguresSchema(ma.Schema):
+    """What is kept per product and category (refunds and commission are kept per vendor)."""
     currency = ma.fields.String()
     orders = ma.fields.Integer()
     captured_orders = ma.fields.Integer()
     units = ma.fields.Integer()
     gmv_minor = ma.fields.Integer(metadata={"description": "Captured amounts"})
+    average_basket_minor = ma.fields.Integer(metadata={"description": "GMV / orders with a capture, half up"})
+
+
+class MoneySchema(LineFiguresSchema):
     refunds_minor = ma.fields.Integer()
     net_sales_minor = ma.fields.Integer(metadata={"description": "GMV − refunds"})
     commission_revenue_minor = ma.fields.Integer(metadata={"description": "Commission captured − reversed"})
-    average_basket_minor = ma.fields.Integer(metadata={"description": "GMV / orders with a capture, half up"})
 
 
 class SummarySchema(ma.Schema):
@@ -88,7 +94,7 @@ class SeriesSchema(ma.Schema):
     points = ma.fields.List(ma.fields.Nested(PointSchema))
 
 
-class RankedProductSchema(MoneySchema):
+class RankedProductSchema(LineFiguresSchema):
     product_id = ma.fields.String()
     vendor_id = ma.fields.String()
 
@@ -97,7 +103,7 @@ class RankedVendorSchema(MoneySchema):
     vendor_id = ma.fields.String()
 
 
-class RankedCategorySchema(MoneySchema):
+class RankedCategorySchema(LineFiguresSchema):
     category_id = ma.fields.String(allow_none=True, metadata={"description": "null: uncategorised"})
 
 

@@ -155,6 +155,9 @@ class SalesMonthRollup(_RollupColumns, Base):
 
 
 RANKED_METRICS = ("gmv", "net_sales", "units", "orders", "captured_orders", "commission")
+# What products and categories are ranked by: refunds and commission are kept per vendor, not per line
+# (``analytics.domain.metrics.MONEY_SCOPES``).
+LINE_METRICS = ("gmv", "units", "orders", "captured_orders")
 
 
 def ranking(columns, metric: str):
@@ -170,8 +173,8 @@ RANKED_PRODUCTS = "scope = 'product' AND currency <> '' AND product_id <> ''"  #
 
 
 def _ranking_indexes(table) -> None:
-    """One index per ranked metric over a month's products, in the order the top products are listed."""
-    for metric in RANKED_METRICS:
+    """One index per metric products are ranked by, over a month's products, in the order they are listed."""
+    for metric in LINE_METRICS:
         Index(f"ix_sales_month_rollups_top_{metric}", table.c.bucket, ranking(table.c, metric).self_group().desc(),
               table.c.product_id, table.c.vendor_id, table.c.currency, postgresql_where=text(RANKED_PRODUCTS),
               sqlite_where=text(RANKED_PRODUCTS))

@@ -1,5 +1,5 @@
-"""Monthly sales rollups in a table of their own, with one ranking index per ranked metric over a month's
-products, filled from the daily rollups already there.
+"""Monthly sales rollups in a table of their own, with one ranking index per metric products are ranked by
+over a month's products, filled from the daily rollups already there.
 
 Counter and dimension names are written out here, not imported from ``analytics.domain``: a revision stays what
 it was when it ran.
@@ -17,8 +17,7 @@ DIMENSIONS = ('scope', 'vendor_id', 'product_id', 'category_id', 'currency')
 COUNTERS = ('orders', 'captured_orders', 'units', 'gmv_minor', 'refunds_minor', 'commission_minor',
             'commission_reversed_minor', 'cancelled_orders', 'cancellations', 'refusals', 'new_customers',
             'returning_customers', 'returns_requested', 'returns_received')
-RANKINGS = {'gmv': 'gmv_minor', 'net_sales': '(gmv_minor - refunds_minor)', 'units': 'units', 'orders': 'orders',
-            'captured_orders': 'captured_orders', 'commission': '(commission_minor - commission_reversed_minor)'}
+RANKINGS = {'gmv': 'gmv_minor', 'units': 'units', 'orders': 'orders', 'captured_orders': 'captured_orders'}
 RANKED_PRODUCTS = "scope = 'product' AND currency <> '' AND product_id <> ''"
 
 
