@@ -11,7 +11,6 @@ vendor's moves. The orders worker looks for due deadlines every half second
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +28,7 @@ from catalog.testing import VENDOR_A, VENDOR_B, CatalogWorld
 from chassis.testing.apps import settings_for, start_app
 from chassis.testing.backends import Backend, backend_name
 from chassis.testing.processes import ServiceProcess, service_env
+from chassis.testing.stack import eventually, free_port
 from chassis.testing.token_endpoint import TokenEndpoint
 from orders.app import definition as orders_definition
 from orders.models import Order
@@ -40,22 +40,6 @@ CLIENT_ID, CLIENT_SECRET = "orders-service", "orders-secret"
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Rue de la Paix", "postal_code": "75002", "city": "Paris",
            "country": "FR", "phone": "+33 1 23 45 67 89"}
 SWEEP_SECONDS = "0.5"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def eventually(read, expected, timeout: float = 30.0):
-    """What ``read()`` returns once it equals ``expected``, or at the deadline (for the assertion to show)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 class Marketplace:
