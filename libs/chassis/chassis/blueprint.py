@@ -16,6 +16,8 @@ import flask_smorest
 import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
+from chassis.request_json import too_deeply_nested
+
 
 @functools.cache
 def _schema(schema_class: type[ma.Schema]) -> ma.Schema:
@@ -27,6 +29,12 @@ class _SchemaReusingParser(FlaskParser):
         if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
             return _schema(argmap)
         return super()._get_schema(argmap, req)
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:  # answered as any other invalid JSON body: 400
+            raise too_deeply_nested() from None
 
 
 class Blueprint(flask_smorest.Blueprint):

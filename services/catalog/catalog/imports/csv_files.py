@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from chassis.errors import Problem
@@ -74,7 +75,8 @@ def _header(reader) -> tuple[str, ...]:
     if record is None:
         raise _invalid("the file is empty: a header line naming the columns is required")
     columns = tuple(cell.strip().lower() for cell in record)
-    duplicates = sorted({column for column in columns if columns.count(column) > 1})
+    # Counted once: a header of many thousand columns must not cost a count per column.
+    duplicates = sorted(column for column, count in Counter(columns).items() if count > 1)
     if duplicates or "" in columns:
         raise _invalid("every column needs a distinct name", columns=duplicates or [""])
     return columns

@@ -1,0 +1,129 @@
+"""Orders' OpenAPI matrix (see this folder's conftest): every operation of its document called by vendor A and a
+customer (cus-1) on another customer's order with vendor B's vendor order and return; mass assignment, body and
+page limits."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from orders.domain.placement import OfferQuote, RequestedLine
+from orders.models import OrderLine, VendorOrder
+from orders.placement import PlaceOrder, place_order
+from orders.transitions import move_order, move_vendor_order
+
+
+def definition():
+    from orders.app import definition
+    return definition()
+
+
+VENDOR_OPERATIONS = {
+    "GET /api/v1/vendor-orders", "GET /api/v1/vendor-orders/{vendor_order_id}",
+    "POST /api/v1/vendor-orders/{vendor_order_id}/accept", "POST /api/v1/vendor-orders/{vendor_order_id}/refuse",
+    "POST /api/v1/vendor-orders/{vendor_order_id}/shipments", "POST /api/v1/vendor-orders/{vendor_order_id}/deliver",
+    "POST /api/v1/vendor-orders/{vendor_order_id}/cancel",
+    "GET /api/v1/returns", "GET /api/v1/returns/{return_id}", "POST /api/v1/returns/{return_id}/approve",
+    "POST /api/v1/returns/{return_id}/refuse", "POST /api/v1/returns/{return_id}/receive",
+}
+CUSTOMER_OPERATIONS = {
+    "POST /api/v1/orders", "GET /api/v1/orders", "GET /api/v1/orders/{order_id}",
+    "POST /api/v1/orders/{order_id}/cancel", "POST /api/v1/vendor-orders/{vendor_order_id}/deliver",
+    "POST /api/v1/vendor-orders/{vendor_order_id}/cancel",
+    "POST /api/v1/returns", "GET /api/v1/returns", "GET /api/v1/returns/{return_id}",
+    "POST /api/v1/returns/{return_id}/ship",
+}
+ADDRESS = {"name": "Grace Hopper", "line1": "1 Navy Way", "line2": None, "postal_code": "75011", "city": "Paris",
+           "country": "FR", "phone": "+33 6 12 34 56 78"}
+SYSTEM = {"kind": "system", "id": None}
+BODIES = {"POST /api/v1/returns/{return_id}/approve": {"return_address": ADDRESS, "rma_number": "RMA-1"}}
+
+
+@pytest.fixture(scope="module")
+def world(module_app, issue) -> dict[str, str]:
+    """cus-2's order of a kettle from ven-b: its vendor order delivered, and a return of it requested."""
+    vendor_b, other_customer = issue(subject="staff-b", roles=["vendor"], vendor_id="ven-b"), \
+        issue(subject="cus-2", roles=["customer"])
+    order_id, vendor_order_id, line_id = processing_order(module_app)
+    client = module_app.test_client()
+    base = f"/api/v1/vendor-orders/{vendor_order_id}"
+    steps = [(f"{base}/accept", vendor_b, None),
+             (f"{base}/shipments", vendor_b, {"carrier": "colissimo", "tracking_number": "6A1",
+                                              "lines": [{"line_id": line_id, "quantity": 1}]}),
+             (f"{base}/deliver", other_customer, None),
+             ("/api/v1/returns", other_customer, {"vendor_order_id": vendor_order_id, "reason_code": "damaged",
+                                                  "lines": [{"line_id": line_id, "quantity": 1}]})]
+    answers = [client.post(path, headers={**caller, "Idempotency-Key": path}, json=body or {})
+               for path, caller, body in steps]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 201], [a.get_json() for a in answers]
+    return {"order_id": order_id, "vendor_order_id": vendor_order_id, "return_id": answers[-1].get_json()["id"],
+            "vendor_id": "ven-b", "customer_id": "cus-2"}
+
+
+def processing_order(app) -> tuple[str, str, str]:
+    """cus-2's paid order of one kettle from ven-b, as the saga leaves it: (order, vendor order, line) ids."""
+    quotes = {"kettle": OfferQuote("kettle", "prd-kettle", None, "ven-b", "Kettle", 4000, 590, "EUR")}
+    with app.extensions["chassis.runtime"].uow() as uow:
+        order = place_order(uow, "cus-2", PlaceOrder([RequestedLine("kettle", 1)], ADDRESS), quotes).order
+        move_order(uow.session, order, "awaiting_payment", SYSTEM)
+        move_order(uow.session, order, "processing", SYSTEM)
+        vendor_order = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).one()
+        move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SYSTEM)
+        line_id = uow.session.scalars(select(OrderLine.id).where(OrderLine.vendor_order_id == vendor_order.id)).one()
+        uow.commit()
+        return order.id, vendor_order.id, line_id
+
+
+def test_vendor_a_reaches_no_object_of_vendor_b_or_another_customer(matrix, object_operation, vendor_a):
+    matrix.assert_object_refused(object_operation, vendor_a, VENDOR_OPERATIONS)
+
+
+def test_a_customer_reaches_no_object_of_another_customer(matrix, object_operation, customer):
+    matrix.assert_object_refused(object_operation, customer, CUSTOMER_OPERATIONS)
+
+
+def test_vendors_are_refused_the_customers_and_operators_operations(matrix, vendor_refused_operation, vendor_a):
+    matrix.assert_operation_refused(vendor_refused_operation, vendor_a)
+
+
+def test_customers_are_refused_the_vendors_and_operators_operations(matrix, customer_refused_operation, customer):
+    matrix.assert_operation_refused(customer_refused_operation, customer)
+
+
+def test_an_admin_operator_reads_every_object_of_the_world(matrix, object_read, admin):
+    matrix.assert_readable(object_read, admin)
+
+
+def test_vendor_a_lists_nothing_of_the_world_even_when_asking_for_it(matrix, vendor_list, vendor_a):
+    matrix.assert_lists_nothing_of_the_world(vendor_list, vendor_a)
+
+
+def test_a_customer_lists_nothing_of_the_world_even_when_asking_for_it(matrix, customer_list, customer):
+    matrix.assert_lists_nothing_of_the_world(customer_list, customer)
+
+
+def test_privileged_fields_an_operation_does_not_declare_are_refused(matrix, write_operation, callers):
+    matrix.assert_undeclared_privileged_fields_refused(write_operation, callers)
+
+
+def test_a_body_over_the_size_limit_is_a_413(matrix, write_operation, callers):
+    matrix.assert_oversized_body_refused(write_operation, callers)
+
+
+def test_a_deeply_nested_body_is_a_400_or_422(matrix, write_operation, callers):
+    matrix.assert_deeply_nested_body_refused(write_operation, callers)
+
+
+def test_overlong_strings_never_cause_a_server_error(matrix, text_write_operation, callers):
+    matrix.assert_overlong_strings_answered(text_write_operation, callers)
+
+
+def test_bounded_query_parameters_refuse_values_past_their_bounds(matrix, bounded_query, callers):
+    matrix.assert_out_of_bounds_refused(*bounded_query, callers)
+
+
+def test_pages_far_away_answer_an_empty_page_or_a_422(matrix, paged_operation, callers):
+    matrix.assert_far_pages_answered(paged_operation, callers)
+
+
+def test_ids_no_object_can_have_never_cause_a_server_error(matrix, id_operation, callers):
+    matrix.assert_hostile_ids_not_found(id_operation, callers)

@@ -1,0 +1,123 @@
+"""Payments' OpenAPI matrix (see this folder's conftest): every operation of its document called by vendor A and
+a customer (cus-1) on the money of another customer's order from vendor B; mass assignment, body and page limits."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from payments.models import Payment, Payout, Refund
+from payments.models.base import now
+from payments.payouts import Trigger, run_payouts
+from payments.testing import Marketplace
+
+
+def definition():
+    from payments.app import definition
+    return definition()
+
+
+VENDOR_OPERATIONS = {
+    "GET /api/v1/payments", "GET /api/v1/payments/{payment_id}", "GET /api/v1/refunds",
+    "GET /api/v1/refunds/{refund_id}", "GET /api/v1/payouts", "GET /api/v1/payouts/{payout_id}",
+    "GET /api/v1/commission-rules", "GET /api/v1/commission-rules/preview", "GET /api/v1/commission-rules/{rule_id}",
+    "GET /api/v1/balances", "GET /api/v1/balances/{vendor_id}", "GET /api/v1/ledger/statement",
+    "GET /api/v1/ledger/invoices/{vendor_id}/{month}",
+}
+CUSTOMER_OPERATIONS = {
+    "POST /api/v1/payments", "GET /api/v1/payments", "GET /api/v1/payments/{payment_id}",
+    "GET /api/v1/refunds", "GET /api/v1/refunds/{refund_id}",
+}
+PATH_VALUES = {"month": datetime.now(timezone.utc).strftime("%Y-%m")}
+
+
+@pytest.fixture(scope="module")
+def world(module_app, issue) -> dict[str, str]:
+    """cus-2's order from ven-b alone: paid, captured, completed, partly refunded and paid out; a ven-b rule."""
+    market = vendor_b_order_of_another_customer(module_app)
+    market.pay(customer_id="cus-2")
+    market.vendor_order_event("vendor_order.accepted", "ven-b")
+    market.vendor_order_event("vendor_order.completed", "ven-b")
+    market.refund_requested("ven-b", 1000)
+    run_id = run_payouts(market.runtime.uow, Trigger.OPERATOR, "op-1")
+    rule = module_app.test_client().post("/api/v1/commission-rules", json={"vendor_id": "ven-b", "rate_bps": 900},
+                                         headers=issue(subject="op-admin", roles=["operator", "admin"]))
+    assert rule.status_code == 201, rule.get_json()
+    with market.runtime.uow() as uow:
+        ids = {"payment_id": uow.session.scalars(select(Payment.id)).one(),
+               "refund_id": uow.session.scalars(select(Refund.id)).one(),
+               "payout_id": uow.session.scalars(select(Payout.id).where(Payout.vendor_id == "ven-b")).one()}
+    return {**ids, "run_id": run_id, "rule_id": rule.get_json()["id"], "vendor_id": "ven-b", "customer_id": "cus-2",
+            "order_id": market.order_id}
+
+
+def vendor_b_order_of_another_customer(app) -> Marketplace:
+    market = Marketplace(app)
+    vendor_order_id = market.vendor_orders["ven-b"]
+    line = {"line_id": "l1", "offer_id": "off-1", "product_id": "prd-1", "category_id": "toys", "vendor_id": "ven-b",
+            "quantity": 1, "unit_price_minor": 3000, "title": "Kettle"}
+    market.deliver("order.placed", {
+        "order_id": market.order_id, "customer_id": "cus-2", "currency": "EUR", "total_minor": 3000,
+        "placed_at": now().isoformat(), "vendor_orders": [{
+            "vendor_order_id": vendor_order_id, "vendor_id": "ven-b", "items_total_minor": 3000,
+            "shipping_minor": 0, "total_minor": 3000, "lines": [line]}]})
+    market.deliver("order.awaiting_payment", {"order_id": market.order_id, "customer_id": "cus-2",
+                                              "currency": "EUR", "total_minor": 3000})
+    return market
+
+
+def test_vendor_a_reaches_no_money_of_vendor_b_or_another_customer(matrix, object_operation, vendor_a):
+    matrix.assert_object_refused(object_operation, vendor_a, VENDOR_OPERATIONS)
+
+
+def test_a_customer_reaches_no_money_of_another_customer_or_a_vendor(matrix, object_operation, customer):
+    matrix.assert_object_refused(object_operation, customer, CUSTOMER_OPERATIONS)
+
+
+def test_vendors_are_refused_the_customers_and_operators_operations(matrix, vendor_refused_operation, vendor_a):
+    matrix.assert_operation_refused(vendor_refused_operation, vendor_a)
+
+
+def test_customers_are_refused_the_vendors_and_operators_operations(matrix, customer_refused_operation, customer):
+    matrix.assert_operation_refused(customer_refused_operation, customer)
+
+
+def test_an_admin_operator_reads_every_object_of_the_world(matrix, object_read, admin):
+    matrix.assert_readable(object_read, admin)
+
+
+def test_vendor_a_lists_nothing_of_the_world_even_when_asking_for_it(matrix, vendor_list, vendor_a):
+    matrix.assert_lists_nothing_of_the_world(vendor_list, vendor_a)
+
+
+def test_a_customer_lists_nothing_of_the_world_even_when_asking_for_it(matrix, customer_list, customer):
+    matrix.assert_lists_nothing_of_the_world(customer_list, customer)
+
+
+def test_privileged_fields_an_operation_does_not_declare_are_refused(matrix, write_operation, callers):
+    matrix.assert_undeclared_privileged_fields_refused(write_operation, callers)
+
+
+def test_a_body_over_the_size_limit_is_a_413(matrix, write_operation, callers):
+    matrix.assert_oversized_body_refused(write_operation, callers)
+
+
+def test_a_deeply_nested_body_is_a_400_or_422(matrix, write_operation, callers):
+    matrix.assert_deeply_nested_body_refused(write_operation, callers)
+
+
+def test_overlong_strings_never_cause_a_server_error(matrix, text_write_operation, callers):
+    matrix.assert_overlong_strings_answered(text_write_operation, callers)
+
+
+def test_bounded_query_parameters_refuse_values_past_their_bounds(matrix, bounded_query, callers):
+    matrix.assert_out_of_bounds_refused(*bounded_query, callers)
+
+
+def test_pages_far_away_answer_an_empty_page_or_a_422(matrix, paged_operation, callers):
+    matrix.assert_far_pages_answered(paged_operation, callers)
+
+
+def test_ids_no_object_can_have_never_cause_a_server_error(matrix, id_operation, callers):
+    matrix.assert_hostile_ids_not_found(id_operation, callers)
