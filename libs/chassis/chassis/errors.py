@@ -12,6 +12,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from chassis import context
@@ -53,6 +54,10 @@ class ProblemSchema(ma.Schema):
     request_id = ma.fields.String()
     errors = ma.fields.Dict(metadata={"description": "Field-level validation messages"})
 
+    class Meta:
+        # RFC 9457 extension members (a conflict's `conflict`, for instance) may follow.
+        unknown = ma.INCLUDE
+
 
 def problem_type(slug: str) -> str:
     return TYPE_PREFIX + slug
@@ -91,6 +96,8 @@ def http_exception_response(error: HTTPException) -> Response:
     detail = data.get("message") or error.description
     if status == 422 and "errors" in extensions and detail == error.description:
         detail = "The request did not validate; see 'errors'."
+    elif status == 400 and "errors" in extensions and detail == error.description:
+        detail = "The request could not be read; see 'errors'."
     return problem_response(status, slug, title, detail, headers, **extensions)
 
 
@@ -101,13 +108,17 @@ def _carried_headers(error: HTTPException, data: dict) -> dict[str, str]:
     return headers
 
 
-def _flatten_locations(messages: Any) -> Any:
-    """webargs nests messages by location ({"json": {...}}); one location is the common case."""
+def _flatten_locations(messages: Any) -> dict:
+    """webargs nests messages by location ({"json": {...}}); one location is the common case.
+
+    ``errors`` is always an object: a message about a whole location (a body that is not JSON:
+    ``{"json": ["Invalid JSON body."]}``) stays under that location's name.
+    """
     if isinstance(messages, dict) and len(messages) == 1:
         (location, inner), = messages.items()
-        if location in {"json", "query", "form", "headers", "files", "view_args", "path"}:
+        if location in {"json", "query", "form", "headers", "files", "view_args", "path"} and isinstance(inner, dict):
             return inner
-    return messages
+    return messages if isinstance(messages, dict) else {"_schema": messages}
 
 
 def unexpected_exception_response(error: Exception) -> Response:
@@ -115,7 +126,19 @@ def unexpected_exception_response(error: Exception) -> Response:
     return http_exception_response(InternalServerError())
 
 
+def database_error_response(error: DBAPIError) -> Response:
+    """A database that cannot answer now (unreachable, connection dropped, a transient failure) is a 503
+    the client may retry, as the event consumer requeues on the same errors; any other is a 500."""
+    if not (error.connection_invalidated or isinstance(error, OperationalError)):
+        return unexpected_exception_response(error)
+    log.warning("database unavailable", extra={"path": request.path if request else None,
+                                               "error": repr(error)[:300]})
+    return problem_response(503, "service-unavailable", "Service Unavailable",
+                            "The database is unavailable; retry shortly.", {"Retry-After": "1"})
+
+
 def install_error_handlers(app: Flask) -> None:
     """Make every error of ``app`` a problem+json response."""
     app.register_error_handler(HTTPException, http_exception_response)
+    app.register_error_handler(DBAPIError, database_error_response)
     app.register_error_handler(Exception, unexpected_exception_response)

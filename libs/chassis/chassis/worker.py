@@ -3,7 +3,8 @@
 Two threads, each with its own broker connection: the relay (outbox to
 broker, plus the sweeper and the service's periodic jobs) and the consumer
 (queue to handlers). SIGTERM or SIGINT stops both after the message in hand
-is finished.
+is finished, or at once while the broker is away (the consumer reconnects
+every few seconds until it is back).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import signal
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from typing import Callable
 
 from kombu import Connection, Consumer
@@ -31,6 +33,13 @@ PREFETCH = 10  # unacked deliveries in hand at least (a service's event_batch_si
 # How long held events wait for more before being handled: under a backlog the
 # prefetched deliveries are already in hand; alone, an event waits this much more.
 BATCH_WAIT_SECONDS = 0.005
+# Longest wait between two attempts to reconnect the consumer (kombu's own grows to 30 s): once the
+# broker is back, events flow again within seconds however long it was away.
+RECONNECT_MAX_SECONDS = 3.0
+
+
+class _Stopping(Exception):
+    """Ends a wait for the broker when the worker is asked to stop."""
 
 
 class _QueueConsumer(ConsumerMixin):
@@ -57,8 +66,28 @@ class _QueueConsumer(ConsumerMixin):
         if value:
             self.stop.set()
 
-    def on_connection_revived(self) -> None:
-        self.runtime.topology.declare(self.connection)
+    def run(self, *args, **kwargs) -> None:
+        try:
+            super().run(*args, **kwargs)
+        except _Stopping:  # asked to stop while the broker was away: nothing in hand
+            pass
+
+    @contextmanager
+    def establish_connection(self):
+        """kombu's, with attempts 1 s, 2 s, then RECONNECT_MAX_SECONDS apart, given up when the worker is
+        asked to stop; the topology is declared on the connection consumed from (``self.connection`` is
+        only the template kombu clones, dead after a drop)."""
+        with self.create_connection() as connection:
+            connection.ensure_connection(self.on_connection_error, self.connect_max_retries, interval_start=1,
+                                         interval_step=1, interval_max=RECONNECT_MAX_SECONDS,
+                                         callback=self._unless_stopping)
+            self.runtime.topology.declare(connection)
+            yield connection
+
+    def _unless_stopping(self) -> None:
+        """Called by kombu every second while it waits to reconnect."""
+        if self.should_stop:
+            raise _Stopping
 
     def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
         """kombu's consume loop, plus batches: held events are handled once nothing more arrives at once."""
@@ -79,7 +108,6 @@ class _QueueConsumer(ConsumerMixin):
             self.event_consumer.flush()  # stopping: finish what is in hand
 
     def get_consumers(self, consumer_cls: type[Consumer], channel) -> list[Consumer]:
-        self.runtime.topology.declare(self.connection)
         queue = self.runtime.topology.queue(self.runtime.name)
         return [consumer_cls(queues=[queue], on_message=self.event_consumer.on_message, accept=["json"],
                              prefetch_count=max(PREFETCH, self.runtime.definition.event_batch_size))]
