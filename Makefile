@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := identity catalog orders payments analytics
-PACKAGES := libs/contracts libs/chassis $(addprefix services/,$(SERVICES)) gateway
+# Everything with a database of its own to migrate: the services and the console (its sessions).
+MIGRATED := $(SERVICES) console
+PACKAGES := libs/contracts libs/chassis $(addprefix services/,$(SERVICES)) gateway console
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
@@ -11,7 +13,7 @@ export MARKETPLACE_VAR_DIR ?= $(CURDIR)/var
 export WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run run-prod migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders bench-payments bench-analytics asyncapi clean
+.PHONY: install run run-prod migrate test bench bench-identity bench-gateway bench-storefront bench-reservations bench-orders bench-payments bench-analytics bench-load asyncapi clean
 
 $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -24,11 +26,14 @@ $(STAMP): $(PYPROJECTS) requirements/constraints.txt requirements/dev.txt
 install: $(STAMP)
 
 migrate: install
-	@for service in $(SERVICES); do echo "migrating $$service"; $(BIN)/$$service db upgrade || exit 1; done
+	@for service in $(MIGRATED); do echo "migrating $$service"; $(BIN)/$$service db upgrade || exit 1; done
 
 run: export IDENTITY_LOG_MAIL ?= true
+run: export GATEWAY_CONSOLE_URL ?= http://127.0.0.1:8006
 run: migrate
 	$(BIN)/identity seed-demo --if-empty --output $(MARKETPLACE_VAR_DIR)/demo-credentials.json
+	@# A file written before the console existed lacks its client: write the clients again.
+	@grep -qs '^CONSOLE_CLIENT_ID=' $(MARKETPLACE_VAR_DIR)/service-clients.env || rm -f $(MARKETPLACE_VAR_DIR)/service-clients.env
 	$(BIN)/identity service-clients --if-missing --output $(MARKETPLACE_VAR_DIR)/service-clients.env
 	@$(BIN)/python scripts/check_ports.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -e .env,$(MARKETPLACE_VAR_DIR)/service-clients.env \
@@ -78,6 +83,11 @@ bench-payments: install
 
 bench-analytics: install
 	$(BIN)/python bench/run_analytics.py
+
+# The whole marketplace through the gateway on PostgreSQL + RabbitMQ; BENCH_LOAD_ARGS=--duration 10 for a check.
+BENCH_LOAD_ARGS ?=
+bench-load: install
+	$(BIN)/python bench/load/run_load.py $(BENCH_LOAD_ARGS)
 
 asyncapi: install
 	$(BIN)/python -m contracts.asyncapi docs/asyncapi.yaml

@@ -8,6 +8,7 @@ package (``gateway/gateway/``). Importing the real one first avoids that.
 import os
 import random
 
+import console  # noqa: F401
 import gateway  # noqa: F401
 
 

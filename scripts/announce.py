@@ -13,7 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-SERVICES = {"gateway": 8000, "identity": 8001, "catalog": 8002, "orders": 8003, "payments": 8004, "analytics": 8005}
+SERVICES = {"gateway": 8000, "identity": 8001, "catalog": 8002, "orders": 8003, "payments": 8004, "analytics": 8005,
+            "console": 8006}
 DEADLINE_SECONDS = 120
 
 
@@ -46,9 +47,11 @@ def main() -> None:
     else:
         print(f"\nmarketplace back office ready in {time.monotonic() - started:.1f}s:", flush=True)
         for name, port in SERVICES.items():
-            print(f"  {name:<10} http://127.0.0.1:{port}   docs: http://127.0.0.1:{port}/api/v1/{name}/docs",
-                  flush=True)
+            if name != "console":  # pages, not an API
+                print(f"  {name:<10} http://127.0.0.1:{port}   docs: http://127.0.0.1:{port}/api/v1/{name}/docs",
+                      flush=True)
         print(f"  API (every service, one front door): {_docs_url()}", flush=True)
+        print("  Back-office console (operators, vendors): http://localhost:8000/console/", flush=True)
         print("Ctrl-C stops everything.\n", flush=True)
     try:
         signal.pause()

@@ -5,7 +5,8 @@ import socket
 import sys
 from pathlib import Path
 
-PORTS = {8000: "gateway", 8001: "identity", 8002: "catalog", 8003: "orders", 8004: "payments", 8005: "analytics"}
+PORTS = {8000: "gateway", 8001: "identity", 8002: "catalog", 8003: "orders", 8004: "payments", 8005: "analytics",
+         8006: "console"}
 
 
 def holder(port: int) -> str:

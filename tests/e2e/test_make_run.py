@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = (8000, 8001, 8002, 8003, 8004, 8005)
+PORTS = (8000, 8001, 8002, 8003, 8004, 8005, 8006)
 pytestmark = pytest.mark.slow
 
 

@@ -87,7 +87,8 @@ def seed_demo(if_empty: bool, output: str | None) -> None:
     click.echo(f"demo marketplace seeded; credentials in {path}")
 
 
-@click.command("service-clients", help="Create the OAuth2 clients of services that call others; write an env file.")
+@click.command("service-clients", help="Create the OAuth2 clients of services that call others and of the console; "
+                                       "write an env file.")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Env file [default: $MARKETPLACE_VAR_DIR/service-clients.env].")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the env file already exists.")
@@ -100,5 +101,6 @@ def service_clients(output: str | None, if_missing: bool) -> None:
     if if_missing and path.exists():
         click.echo(f"{path} exists: service clients kept")
         return
-    clients.write_env_file(path, _run(clients.create_service_clients))
-    click.echo(f"service clients created ({', '.join(clients.CALLERS)}); credentials in {path}")
+    created = _run(clients.create_service_clients)
+    clients.write_env_file(path, created)
+    click.echo(f"service clients created ({', '.join(created)}); credentials in {path}")

@@ -14,12 +14,18 @@ from identity.handlers import RegisteredClient
 
 # Services asking others questions over HTTP with a token of their own (orders prices carts at catalog).
 CALLERS = ("orders",)
+# The back-office console signs its users in here (authorization code + PKCE, a confidential client),
+# reached through the gateway as `make run` serves it.
+CONSOLE_REDIRECT_URIS = ["http://localhost:8000/console/callback", "http://127.0.0.1:8000/console/callback"]
 
 
 def create_service_clients(uow) -> dict[str, RegisteredClient]:
-    """A new client per calling service; the secrets exist only in the answer."""
-    return {service: handlers.create_client(uow, f"{service} service", "client_credentials", roles=["service"])
-            for service in CALLERS}
+    """A new client per calling service, and the console's; the secrets exist only in the answer."""
+    clients = {service: handlers.create_client(uow, f"{service} service", "client_credentials", roles=["service"])
+               for service in CALLERS}
+    clients["console"] = handlers.create_client(uow, "console", "authorization_code", first_party=True,
+                                                redirect_uris=CONSOLE_REDIRECT_URIS)
+    return clients
 
 
 def write_env_file(path: Path, clients: dict[str, RegisteredClient]) -> None:

@@ -91,8 +91,22 @@ def test_service_clients_get_service_tokens_and_are_written_once(world, vendors,
     assert (first.exit_code, again.exit_code, path.read_text()) == (0, 0, written) and "kept" in again.output
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     env = dict(line.split("=", 1) for line in written.splitlines())
-    assert set(env) == {"ORDERS_CLIENT_ID", "ORDERS_CLIENT_SECRET"}
+    assert set(env) == {"ORDERS_CLIENT_ID", "ORDERS_CLIENT_SECRET", "CONSOLE_CLIENT_ID", "CONSOLE_CLIENT_SECRET"}
     token = vendors.http.post("/oauth/token", data={"grant_type": "client_credentials"},
                               headers=basic_auth(env["ORDERS_CLIENT_ID"], env["ORDERS_CLIENT_SECRET"]))
     assert token.status_code == 200
     assert set(verifier_of(vendors.world).verify(token.json["access_token"]).roles) == {"service"}
+
+
+def test_the_console_gets_a_confidential_first_party_authorization_code_client(world, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "_uow", world.uow)
+    path = tmp_path / "service-clients.env"
+    CliRunner().invoke(cli.service_clients, ["--output", str(path)], catch_exceptions=False)
+    env = dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+    with world.uow() as uow:
+        client = uow.session.get(OAuthClient, env["CONSOLE_CLIENT_ID"])
+        assert (client.grant_types, client.first_party, client.is_public, client.redirect_uris) == (
+            ["authorization_code", "refresh_token"], True, False,
+            ["http://localhost:8000/console/callback", "http://127.0.0.1:8000/console/callback"])
+        assert client.check_client_secret(env["CONSOLE_CLIENT_SECRET"])

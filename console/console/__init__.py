@@ -1,0 +1,1 @@
+"""The back-office console: server-rendered pages over the marketplace APIs, for operators and vendors."""

@@ -1,0 +1,201 @@
+"""Server-side sessions: what a browser's session cookie stands for, kept in the console's database.
+
+The cookie carries a random id only; tokens, the CSRF token and the login in flight stay here.
+A session ends after ``idle`` without a request or ``absolute`` after it began, whichever is first.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from console.models import console_sessions
+
+# Writing the last-seen time on every request would make each page a write; once a minute is enough.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def hash_id(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    sub: str
+    email: str
+    roles: tuple[str, ...]
+    vendor_id: str | None
+
+    @property
+    def is_operator(self) -> bool:
+        return "operator" in self.roles
+
+    @property
+    def is_vendor(self) -> bool:
+        return "vendor" in self.roles and self.vendor_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str | None
+    access_expires_at: datetime
+
+    def expires_within(self, seconds: float, now: datetime) -> bool:
+        return self.access_expires_at - now <= timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    id: str
+    csrf_token: str
+    created_at: datetime
+    seen_at: datetime
+    login: dict | None = None
+    user: SignedInUser | None = None
+    tokens: Tokens | None = None
+    locale: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None and self.tokens is not None
+
+
+def new_session(now: datetime) -> ConsoleSession:
+    return ConsoleSession(id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32), created_at=now,
+                          seen_at=now)
+
+
+@dataclass
+class SessionLifetime:
+    idle: timedelta
+    absolute: timedelta
+
+    def expired(self, session: ConsoleSession, now: datetime) -> bool:
+        return now - session.seen_at > self.idle or now - session.created_at > self.absolute
+
+
+@dataclass
+class SessionStore:
+    """Sessions in the ``console_sessions`` table, through SQLAlchemy session factories.
+
+    ``reads`` serves the lookup every page makes (SQLite readers take no write lock); ``sessions``
+    the writes.
+    """
+
+    sessions: Callable[[], Session]
+    reads: Callable[[], Session]
+    lifetime: SessionLifetime
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def load(self, session_id: str) -> ConsoleSession | None:
+        """The live session of this cookie value, or None (an expired one is deleted)."""
+        now = self.clock()
+        with self.reads() as db:
+            row = db.execute(select(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))).first()
+        if row is None:
+            return None
+        found = _from_row(session_id, row._mapping)
+        if self.lifetime.expired(found, now):
+            self.delete(session_id)
+            return None
+        if now - found.seen_at >= TOUCH_EVERY:
+            found = replace(found, seen_at=now)
+            with self.sessions() as db:
+                db.execute(update(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))
+                           .values(seen_at=now))
+                db.commit()
+        return found
+
+    def create(self) -> ConsoleSession:
+        session = new_session(self.clock())
+        with self.sessions() as db:
+            db.execute(insert(console_sessions).values(id_hash=hash_id(session.id), **_columns(session)))
+            db.commit()
+        return session
+
+    def save(self, session: ConsoleSession) -> None:
+        with self.sessions() as db:
+            db.execute(update(console_sessions).where(console_sessions.c.id_hash == hash_id(session.id))
+                       .values(**_columns(session)))
+            db.commit()
+
+    def delete(self, session_id: str) -> None:
+        with self.sessions() as db:
+            db.execute(delete(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id)))
+            db.commit()
+
+    def sign_in(self, old: ConsoleSession, user: SignedInUser, tokens: Tokens) -> ConsoleSession:
+        """A new id and CSRF token for the signed-in session (no fixation); the old one is gone."""
+        fresh = replace(new_session(self.clock()), user=user, tokens=tokens, locale=old.locale)
+        with self.sessions() as db:
+            db.execute(delete(console_sessions).where(console_sessions.c.id_hash == hash_id(old.id)))
+            db.execute(insert(console_sessions).values(id_hash=hash_id(fresh.id), **_columns(fresh)))
+            db.commit()
+        return fresh
+
+    def locked_tokens(self, db: Session, session_id: str) -> Tokens | None:
+        """The session's tokens read under a row lock (inside ``db``'s transaction), for a refresh."""
+        row = db.execute(select(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))
+                         .with_for_update()).first()
+        return _tokens(row._mapping) if row is not None else None
+
+    def store_tokens(self, db: Session, session_id: str, tokens: Tokens) -> None:
+        db.execute(update(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))
+                   .values(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                           access_expires_at=tokens.access_expires_at))
+
+    def delete_expired(self) -> int:
+        """Remove sessions past their idle or absolute lifetime; how many went."""
+        now = self.clock()
+        with self.sessions() as db:
+            gone = db.execute(delete(console_sessions).where(
+                (console_sessions.c.seen_at < now - self.lifetime.idle)
+                | (console_sessions.c.created_at < now - self.lifetime.absolute))).rowcount
+            db.commit()
+            return gone
+
+
+def _columns(session: ConsoleSession) -> dict:
+    user = session.user
+    tokens = session.tokens
+    return {"csrf_token": session.csrf_token, "created_at": session.created_at, "seen_at": session.seen_at,
+            "login": session.login,
+            "user": None if user is None else {"sub": user.sub, "email": user.email, "roles": list(user.roles),
+                                               "vendor_id": user.vendor_id},
+            "access_token": tokens and tokens.access_token, "refresh_token": tokens and tokens.refresh_token,
+            "access_expires_at": tokens and tokens.access_expires_at, "locale": session.locale}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; every time stored here is UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def _tokens(row) -> Tokens | None:
+    if row["access_token"] is None:
+        return None
+    return Tokens(row["access_token"], row["refresh_token"], _aware(row["access_expires_at"]))
+
+
+def _from_row(session_id: str, row) -> ConsoleSession:
+    user = row["user"]
+    return ConsoleSession(
+        id=session_id, csrf_token=row["csrf_token"], created_at=_aware(row["created_at"]),
+        seen_at=_aware(row["seen_at"]), login=row["login"],
+        user=None if user is None else SignedInUser(user["sub"], user["email"], tuple(user["roles"]),
+                                                    user.get("vendor_id")),
+        tokens=_tokens(row), locale=row["locale"])

@@ -1,0 +1,31 @@
+"""Console settings (``CONSOLE_*``, then ``MARKETPLACE_*``).
+
+The console's OAuth2 client is ``CONSOLE_CLIENT_ID`` / ``CONSOLE_CLIENT_SECRET`` (chassis' own
+client fields), written by ``identity service-clients``.
+"""
+from __future__ import annotations
+
+from pydantic import Field
+
+from chassis.settings import ServiceSettings
+
+
+class ConsoleSettings(ServiceSettings):
+    service_name = "console"
+
+    # Server-side calls (APIs, token, revocation) go through the gateway, like any other client.
+    gateway_url: str = "http://127.0.0.1:8000"
+    # Where browsers reach the gateway (the authorization page and the redirect URI live there).
+    # Empty: the origin of each request, as the gateway forwards it (localhost or 127.0.0.1 alike).
+    public_url: str = ""
+    session_cookie_name: str = "console_session"
+    # Secure cookie even on plain HTTP requests (behind a TLS-terminating proxy).
+    session_cookie_secure: bool = False
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    # Refresh the access token when it has less than this left, so a page's calls never race its expiry.
+    refresh_margin_seconds: int = Field(default=30, ge=0)
+    default_locale: str = "en"
+
+    def gateway(self, path: str) -> str:
+        return f"{self.gateway_url.rstrip('/')}{path}"

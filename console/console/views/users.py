@@ -1,0 +1,37 @@
+"""Accounts, for operators: search, disable or enable, end every session (admins act, support reads)."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from console import web
+from console.api import ApiError
+from console.views.actions import action_failed
+from console.views.vendor_orders import PAGE_SIZE, page_number
+
+ACTIONS = ("disable", "enable", "revoke-sessions")
+STATUSES = ("active", "disabled", "invited")
+
+
+def register(bp) -> None:
+    bp.route("/users")(web.signed_in("operator")(user_list))
+    bp.route("/users/<user_id>/<action>", methods=["POST"])(web.signed_in("operator")(user_action))
+
+
+def user_list():
+    filters = {"q": request.args.get("q", "").strip(), "role": request.args.get("role", "").strip(),
+               "status": request.args.get("status") if request.args.get("status") in STATUSES else None}
+    page = web.api().get_page("/api/v1/users", page=page_number(), page_size=PAGE_SIZE, **filters)
+    return render_template("users.html", page=page, filters=filters, statuses=STATUSES,
+                           notice=request.args.get("notice"))
+
+
+def user_action(user_id: str, action: str):
+    if action not in ACTIONS:
+        return render_template("error.html", status=404), 404
+    try:
+        user = web.api().post(f"/api/v1/users/{user_id}/{action}", {"reason": request.form.get("reason", "")})
+    except ApiError as error:
+        return action_failed(error)
+    if request.headers.get("HX-Request"):
+        return render_template("partials/user_row.html", account=user, notice=f"user-{action}")
+    return redirect(url_for("console.user_list", q=user["email"], notice=f"user-{action}"))
