@@ -70,7 +70,9 @@ def forward(environ: dict, upstream: Upstream, headers: dict[str, str], *,
 def _target(environ: dict) -> str:
     # Forward the path exactly as the client encoded it (it was screened decoded).
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
-    if raw.startswith("/") and raw.isprintable() and " " not in raw:
+    # Some WSGI servers (werkzeug's test client) leave the query string out of REQUEST_URI.
+    query_left_out = "?" not in raw and environ.get("QUERY_STRING")
+    if raw.startswith("/") and raw.isprintable() and " " not in raw and not query_left_out:
         return raw
     path = quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe=_SAFE_PATH_CHARACTERS)
     query = environ.get("QUERY_STRING")

@@ -8,6 +8,7 @@ from flask_smorest import Api
 from chassis.errors import PROBLEM_CONTENT_TYPE, ProblemSchema, install_error_handlers
 from chassis.health import health_blueprint
 from chassis.logs import configure_logging
+from chassis.nul_characters import refuse_nul_characters
 from chassis.observability import RequestObserver, ServiceFlask
 from chassis.openapi_assets import openapi_asset_config, register_openapi_assets
 from chassis.runtime import Runtime, ServiceDefinition
@@ -42,6 +43,14 @@ class ServiceApi(Api):
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
+    def _register_pagination_header(self) -> None:
+        # X-Pagination carries JSON text: OpenAPI 3 says so with `content`; flask-smorest's
+        # `schema` would mean the `simple` style ("total,3,total_pages,1"), which it is not.
+        from flask_smorest.pagination import PAGINATION_HEADER
+        self.spec.components.header("PAGINATION", {
+            "description": PAGINATION_HEADER["description"],
+            "content": {"application/json": {"schema": PAGINATION_HEADER["schema"]}}}, lazy=True)
+
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> Flask:
     """Create the Flask app of ``definition`` with every cross-cutting concern wired in."""
@@ -56,6 +65,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings | None = 
     api = ServiceApi(app, spec_kwargs={"extra_plugins": [HiddenOperations()]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     install_error_handlers(app)  # after Api: replaces its JSON error handler
+    app.before_request(refuse_nul_characters)
     register_openapi_assets(app, settings.api_prefix)
     app.register_blueprint(health_blueprint())
     for blueprint in _chassis_blueprints(definition) + definition.blueprints():

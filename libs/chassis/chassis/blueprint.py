@@ -14,8 +14,10 @@ import functools
 
 import flask_smorest
 import marshmallow as ma
+from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 
+from chassis.nul_characters import refuse_nul_in_json
 from chassis.request_json import too_deeply_nested
 
 
@@ -29,6 +31,12 @@ class _SchemaReusingParser(FlaskParser):
         if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
             return _schema(argmap)
         return super()._get_schema(argmap, req)
+
+    def load_json(self, req, schema):
+        data = super().load_json(req, schema)
+        if data is not missing:
+            refuse_nul_in_json(req)
+        return data
 
     def _raw_load_json(self, req):
         try:

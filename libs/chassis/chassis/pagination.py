@@ -31,6 +31,10 @@ class SelectPage(Page):
 
     @property
     def items(self):
+        if self.page_params.first_item >= self.page_params.item_count:
+            # Past the last page (counted first, in __init__): nothing to read, and an OFFSET past
+            # the database's integers would be a 500.
+            return []
         query = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
         return request_connection().execute(query).mappings().all()
 

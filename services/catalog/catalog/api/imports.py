@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from chassis.actors import event_actor
 from chassis.app import runtime
+from chassis.audit import UtcDateTime
 from chassis.auth.flask import check_access, current_principal, require_auth
 from chassis.blueprint import Blueprint
 from chassis.errors import Problem
@@ -50,8 +51,8 @@ class ImportJobSchema(ma.Schema):
     error_rows = ma.fields.Integer()
     failure = ma.fields.String(allow_none=True)
     created_by = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 def blueprint() -> Blueprint:

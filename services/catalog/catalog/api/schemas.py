@@ -13,6 +13,8 @@ from catalog.quotes import REASONS
 
 ID = validate.Length(min=1, max=64)
 MINOR = validate.Range(min=0, max=10**12)
+# Sort positions are stored in a 32-bit integer column: past it, PostgreSQL refuses the write (a 500).
+POSITION = validate.Range(min=-2**31, max=2**31 - 1)
 
 
 class ReasonSchema(ma.Schema):
@@ -27,7 +29,7 @@ class AttributeInputSchema(ma.Schema):
     unit = ma.fields.String(load_default=None, validate=validate.Length(max=32))
     options = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
     required = ma.fields.Boolean(load_default=False)
-    position = ma.fields.Integer(load_default=0)
+    position = ma.fields.Integer(load_default=0, validate=POSITION)
 
 
 class AttributeSchema(AttributeInputSchema):
@@ -39,14 +41,14 @@ class CategoryInputSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     slug = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     parent_id = ma.fields.String(load_default=None, allow_none=True, validate=ID)
-    position = ma.fields.Integer(load_default=0)
+    position = ma.fields.Integer(load_default=0, validate=POSITION)
 
 
 class CategoryPatchSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
     slug = ma.fields.String(validate=validate.Length(min=1, max=200))
     parent_id = ma.fields.String(allow_none=True, validate=ID)
-    position = ma.fields.Integer()
+    position = ma.fields.Integer(validate=POSITION)
 
 
 class CategorySchema(ma.Schema):
@@ -125,7 +127,8 @@ class OfferInputSchema(ma.Schema):
     condition = ma.fields.String(load_default="new", validate=validate.OneOf(CONDITIONS))
     lead_time_days = ma.fields.Integer(load_default=1, strict=True, validate=validate.Range(min=0, max=365))
     active = ma.fields.Boolean(load_default=True)
-    low_stock_threshold = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    low_stock_threshold = ma.fields.Integer(load_default=None, allow_none=True,
+                                            validate=validate.Range(min=0, max=10**9))
     vendor_id = ma.fields.String(validate=ID, metadata={"description": "Operators only: the vendor it is for"})
 
 
@@ -140,7 +143,7 @@ class OfferPatchSchema(ma.Schema):
     condition = ma.fields.String(validate=validate.OneOf(CONDITIONS))
     lead_time_days = ma.fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
     active = ma.fields.Boolean()
-    low_stock_threshold = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    low_stock_threshold = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10**9))
 
 
 class OfferSchema(ma.Schema):

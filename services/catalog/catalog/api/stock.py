@@ -16,6 +16,7 @@ from sqlalchemy import event, func, select
 
 from chassis.actors import event_actor
 from chassis.app import runtime
+from chassis.audit import UtcDateTime
 from chassis.auth.flask import caller_vendor_id, current_principal, require_auth
 from chassis.blueprint import Blueprint
 from chassis.errors import Problem
@@ -49,7 +50,7 @@ class StockMovementSchema(ma.Schema):
     reason = ma.fields.String(allow_none=True)
     actor = ma.fields.Dict()
     order_id = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class LowStockQuerySchema(ma.Schema):

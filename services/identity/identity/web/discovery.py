@@ -8,21 +8,28 @@ from identity import signing_keys
 from identity.oauth.context import in_unit_of_work, session
 
 blueprint = Blueprint("identity_discovery", __name__, description="Authorization server discovery.")
+METADATA = {"type": "object", "required": ["issuer", "token_endpoint", "jwks_uri"],
+            "properties": {"issuer": {"type": "string"}, "token_endpoint": {"type": "string"},
+                           "jwks_uri": {"type": "string"}}}
+JWKS = {"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array", "items": {"type": "object"}}}}
 
 
 @blueprint.route("/.well-known/oauth-authorization-server")
+@Blueprint.documented(blueprint.response(200, METADATA))
 def authorization_server_metadata():
     """RFC 8414 authorization server metadata."""
     return metadata()
 
 
 @blueprint.route("/.well-known/openid-configuration")
+@Blueprint.documented(blueprint.response(200, METADATA))
 def openid_configuration():
     """The same metadata at the OpenID Connect discovery address (no ID tokens are issued)."""
     return metadata()
 
 
 @blueprint.route("/.well-known/jwks.json")
+@Blueprint.documented(blueprint.response(200, JWKS))
 def jwks():
     """Public keys of the current and recently retired signing keys."""
     return in_unit_of_work(lambda: _jwks_response())

@@ -136,13 +136,19 @@ def blueprint() -> Blueprint:
     return bp
 
 
+MAX_TOTAL_MINOR = 10**12
+
+
 class OrderQuerySchema(CreationDaysSchema):
     status = fields.String(validate=validate.OneOf([status.value for status in OrderStatus]))
     vendor_id = fields.String(validate=validate.Length(min=1, max=64),
                               metadata={"description": "Orders with a vendor order of this vendor"})
     customer_id = fields.String(validate=validate.Length(min=1, max=64))
-    min_total = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Minor units, inclusive"})
-    max_total = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Minor units, inclusive"})
+    # Bounded: a total past the database's integers would fail the query (a 500), not match nothing.
+    min_total = fields.Integer(validate=validate.Range(min=0, max=MAX_TOTAL_MINOR),
+                               metadata={"description": "Minor units, inclusive"})
+    max_total = fields.Integer(validate=validate.Range(min=0, max=MAX_TOTAL_MINOR),
+                               metadata={"description": "Minor units, inclusive"})
 
     @validates_schema
     def _totals_in_order(self, data, **kwargs) -> None:

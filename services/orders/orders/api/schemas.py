@@ -210,8 +210,7 @@ class ShipmentInputSchema(ma.Schema):
 
     @ma.validates("lines")
     def _distinct(self, lines, **kwargs) -> None:
-        if len({line["line_id"] for line in lines}) != len(lines):
-            raise ma.ValidationError("each line at most once")
+        _distinct_lines(lines)
 
 
 # --- returns (RMA)
@@ -224,7 +223,9 @@ class ReturnRequestLineSchema(ma.Schema):
 
 
 def _distinct_lines(lines: list[dict]) -> None:
-    if len({line["line_id"] for line in lines}) != len(lines):
+    # A line that did not validate comes without its line_id (its own error is already reported).
+    line_ids = [line["line_id"] for line in lines if "line_id" in line]
+    if len(set(line_ids)) != len(line_ids):
         raise ma.ValidationError("each line at most once")
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from chassis.audit import UtcDateTime
 from payments.domain.commissions import PRECEDENCE
 
 ID = validate.Length(min=1, max=64)
+# Amounts in minor units: far above any real fee, far below what the database's integers hold.
+MINOR = validate.Range(min=0, max=10**12)
 
 
 def _rate(**options) -> ma.fields.Integer:
@@ -16,10 +19,10 @@ def _rate(**options) -> ma.fields.Integer:
 
 class TermsSchema(ma.Schema):
     rate_bps = _rate()
-    fixed_fee_minor = ma.fields.Integer(strict=True, validate=validate.Range(min=0),
+    fixed_fee_minor = ma.fields.Integer(strict=True, validate=MINOR,
                                         metadata={"description": "Once per vendor order (the largest that applies)"})
-    min_minor = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    max_minor = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0),
+    min_minor = ma.fields.Integer(strict=True, allow_none=True, validate=MINOR)
+    max_minor = ma.fields.Integer(strict=True, allow_none=True, validate=MINOR,
                                   metadata={"description": "At least min_minor"})
 
     @ma.validates_schema
@@ -46,8 +49,8 @@ class RuleSchema(ma.Schema):
     fixed_fee_minor = ma.fields.Integer()
     min_minor = ma.fields.Integer(allow_none=True)
     max_minor = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.DateTime(allow_none=True)
-    updated_at = ma.fields.DateTime(allow_none=True)
+    created_at = UtcDateTime(allow_none=True)
+    updated_at = UtcDateTime(allow_none=True)
 
 
 class RuleQuerySchema(ma.Schema):

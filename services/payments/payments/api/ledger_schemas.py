@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from chassis.audit import UtcDateTime
 from payments import statements
 
 
@@ -31,7 +32,7 @@ class FormatQuerySchema(ma.Schema):
 
 class EntrySchema(ma.Schema):
     id = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
     transaction_id = ma.fields.String()
     kind = ma.fields.String(metadata={"description": "capture, release, refund, payout, payout_failed..."})
     memo = ma.fields.String()
@@ -56,7 +57,7 @@ class StatementSchema(ma.Schema):
 
 class InvoiceLineSchema(ma.Schema):
     id = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
     kind = ma.fields.String(metadata={"description": "charge (at capture) or reversal (a refund, negative)"})
     order_id, vendor_order_id, line_id = ma.fields.String(), ma.fields.String(), ma.fields.String()
     category_id, refund_id, rule_id = (ma.fields.String(allow_none=True), ma.fields.String(allow_none=True),
