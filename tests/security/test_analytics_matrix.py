@@ -8,6 +8,16 @@ from datetime import datetime, timezone
 import pytest
 
 from analytics.testing import SalesEvents, captured, placed
+from .matrix_tests import (  # noqa: F401  (collected here, on this module's document and world)
+    test_vendors_are_refused_the_operations_of_others,
+    test_customers_are_refused_the_operations_of_others,
+    test_vendor_a_lists_nothing_of_the_world_even_when_asking_for_it,
+    test_privileged_fields_an_operation_does_not_declare_are_refused,
+    test_a_body_over_the_size_limit_is_a_413,
+    test_a_deeply_nested_body_is_a_400_or_422,
+    test_overlong_strings_never_cause_a_server_error,
+    test_bounded_query_parameters_refuse_values_past_their_bounds,
+    test_pages_far_away_answer_an_empty_page_or_a_422)
 
 
 def definition():
@@ -30,42 +40,6 @@ def world(module_app) -> dict[str, str]:
         ("vo-b", "ven-b", 0, [("l1", "prd-secret-b", "cat-secret-b", 1, 3000)])]), now)
     events.send("payment.captured", captured("ord-b", "vo-b", "ven-b", 3000, 300), now)
     return {"vendor_id": "ven-b", "product_id": "prd-secret-b", "category_id": "cat-secret-b"}
-
-
-def test_vendor_a_lists_nothing_of_the_world_even_when_asking_for_it(matrix, vendor_list, vendor_a):
-    matrix.assert_lists_nothing_of_the_world(vendor_list, vendor_a)
-
-
-def test_vendors_are_refused_the_operators_operations(matrix, vendor_refused_operation, vendor_a):
-    matrix.assert_operation_refused(vendor_refused_operation, vendor_a)
-
-
-def test_customers_are_refused_the_vendors_and_operators_operations(matrix, customer_refused_operation, customer):
-    matrix.assert_operation_refused(customer_refused_operation, customer)
-
-
-def test_privileged_fields_an_operation_does_not_declare_are_refused(matrix, write_operation, callers):
-    matrix.assert_undeclared_privileged_fields_refused(write_operation, callers)
-
-
-def test_a_body_over_the_size_limit_is_a_413(matrix, write_operation, callers):
-    matrix.assert_oversized_body_refused(write_operation, callers)
-
-
-def test_a_deeply_nested_body_is_a_400_or_422(matrix, write_operation, callers):
-    matrix.assert_deeply_nested_body_refused(write_operation, callers)
-
-
-def test_overlong_strings_never_cause_a_server_error(matrix, text_write_operation, callers):
-    matrix.assert_overlong_strings_answered(text_write_operation, callers)
-
-
-def test_bounded_query_parameters_refuse_values_past_their_bounds(matrix, bounded_query, callers):
-    matrix.assert_out_of_bounds_refused(*bounded_query, callers)
-
-
-def test_pages_far_away_answer_an_empty_page_or_a_422(matrix, paged_operation, callers):
-    matrix.assert_far_pages_answered(paged_operation, callers)
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "x" * 10_000])
