@@ -16,8 +16,7 @@ from types import SimpleNamespace
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, DateTime, any_, bindparam, func, select, text, tuple_, union_all
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, and_, func, literal, select, text, union, union_all
 
 from analytics.domain import buckets, cover
 from analytics.domain.metrics import (CATEGORY, COUNTERS, MARKETPLACE, METRICS, NONE, PRODUCT, VENDOR,
@@ -110,35 +109,76 @@ def series(connection: Connection, period: Period, metric: str, granularity: str
 
 def _local_rows(connection: Connection, period: Period, granularity: str,
                 counters: tuple[str, ...]) -> Iterator[tuple]:
-    """(local bucket start, sign, currency, {counter: sum}) of the rollup rows the local buckets add up from."""
+    """(local bucket start, sign, currency, {counter: sum}) of the rollup rows the local buckets add up from:
+    on PostgreSQL summed per local bucket by the database, elsewhere row by row here."""
     if granularity == "hour":
         query = _bucket_sums(period, "hour", counters).where(
             TABLES["hour"].c.bucket >= period.start, TABLES["hour"].c.bucket < period.end)
         for row in connection.execute(query):
             yield buckets.local_bucket(utc(row.bucket), "hour", period.tz), 1, row.currency, _counters(row, counters)
         return
-    contributions, wanted_by_grain = _reading_plan(period.start, period.end, period.tz, granularity)
-    for grain, wanted in wanted_by_grain.items():
-        query = _bucket_sums(period, grain, counters).where(_among(connection, grain, wanted))
+    plan = _reading_plan(period.start, period.end, period.tz, granularity)
+    if connection.dialect.name == "postgresql":
+        for grain, arrays in plan.folds.items():
+            parameters = {**arrays, "grain": grain, "scope": period.scope, "vendor_id": period.vendor_id}
+            statement = _fold(TABLES[grain].name, counters, period.vendor_id is not None)
+            for row in connection.execute(statement, parameters):
+                yield plan.local_starts[row.slot], 1, row.currency, _counters(row, counters)
+        return
+    for grain, wanted in plan.wanted.items():
+        query = _bucket_sums(period, grain, counters).where(_among(grain, wanted))
         for row in connection.execute(query):
             values = _counters(row, counters)
-            for local, sign in contributions[(grain, utc(row.bucket))]:
-                yield local, sign, row.currency, values
+            for slot, sign in plan.contributions[(grain, utc(row.bucket))]:
+                yield plan.local_starts[slot], sign, row.currency, values
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a series' local buckets are read: ``contributions`` {(grain, UTC bucket): [(slot, sign)]}, a slot
+    being an index of ``local_starts``; ``wanted`` {grain: sorted buckets}; ``folds`` {grain: the same
+    contributions as PostgreSQL array literals (bucket epochs, slots, signs)}."""
+    local_starts: tuple[datetime, ...]
+    contributions: dict
+    wanted: dict
+    folds: dict
 
 
 @lru_cache(maxsize=256)
-def _reading_plan(start: datetime, end: datetime, tz: ZoneInfo, granularity: str) -> tuple[dict, dict]:
-    """(contributions, {grain: sorted buckets to read}) of a series' local buckets; kept for the next request:
-    dashboards ask for the same periods again and again, and working a year of local days out costs more than
-    reading their rows. Callers only read what it returns."""
-    contributions = _contributions(start, end, granularity, _local_starts(start, end, tz, granularity))
+def _reading_plan(start: datetime, end: datetime, tz: ZoneInfo, granularity: str) -> _Plan:
+    """The plan of a series' local buckets, kept for the next request: dashboards ask for the same periods
+    again and again, and working a year of local days out costs more than reading their rows. Callers only
+    read it."""
+    local_starts = _local_starts(start, end, tz, granularity)
+    contributions = _contributions(start, end, granularity, local_starts)
     wanted = {grain: sorted(bucket for kind, bucket in contributions if kind == grain) for grain in cover.GRAINS}
-    return contributions, {grain: found for grain, found in wanted.items() if found}
+    folds = {}
+    for grain in cover.GRAINS:
+        flat = [(int(bucket.timestamp()), slot, sign) for (kind, bucket), found in contributions.items()
+                if kind == grain for slot, sign in found]
+        if flat:
+            folds[grain] = {name: "{" + ",".join(str(item[index]) for item in flat) + "}"
+                            for index, name in enumerate(("epochs", "slots", "signs"))}
+    return _Plan(local_starts, contributions, {grain: found for grain, found in wanted.items() if found}, folds)
+
+
+@lru_cache(maxsize=64)
+def _fold(table: str, counters: tuple[str, ...], by_vendor: bool):
+    """PostgreSQL: ``counters`` of the rows a plan names, each times its sign, summed per slot and currency."""
+    sums = ", ".join(f"SUM(c.sign * r.{name}) AS {name}" for name in counters)
+    vendor = " AND vendor_id = :vendor_id" if by_vendor else ""
+    # Each bucket is looked up once (an edge hour counts for two local buckets), then matched to its slots.
+    return text(f"WITH c AS (SELECT to_timestamp(epoch) AS bucket, slot, sign FROM unnest(CAST(:epochs AS bigint[]), "
+                f"CAST(:slots AS int[]), CAST(:signs AS int[])) AS c(epoch, slot, sign)), "
+                f"r AS (SELECT bucket, currency, {', '.join(counters)} FROM {table} WHERE grain = :grain "
+                f"AND scope = :scope{vendor} AND bucket IN (SELECT DISTINCT bucket FROM c)) "
+                f"SELECT c.slot, r.currency, {sums} FROM c JOIN r ON r.bucket = c.bucket GROUP BY c.slot, r.currency")
 
 
 def _contributions(start: datetime, end: datetime, granularity: str,
                    local_starts: tuple[datetime, ...]) -> dict[tuple[str, datetime], list[tuple]]:
-    """{(grain, UTC bucket): [(local bucket start, sign)]}: what each rollup row adds to which local bucket.
+    """{(grain, UTC bucket): [(slot, sign)]}: what each rollup row adds to which local bucket (its index in
+    ``local_starts``).
 
     Each boundary between local buckets is moved to the nearest UTC day (month, for months); a local bucket is
     then the days (months) between its moved boundaries, plus what its start was moved over (or less it, when
@@ -149,15 +189,15 @@ def _contributions(start: datetime, end: datetime, granularity: str,
                   end]
     moved = [cover.nearest(boundary, grain) for boundary in boundaries]
     found: dict[tuple[str, datetime], list[tuple]] = defaultdict(list)
-    for local, start, end in zip(local_starts, moved, moved[1:]):
-        for bucket in cover.Piece(grain, start, end).buckets():
-            found[(grain, bucket)].append((local, 1))
+    for slot, (low, high) in enumerate(zip(moved, moved[1:])):
+        for bucket in cover.Piece(grain, low, high).buckets():
+            found[(grain, bucket)].append((slot, 1))
     for index, (boundary, target) in enumerate(zip(boundaries, moved)):
         if boundary == target:
             continue
         forward = 1 if boundary < target else -1
-        after = local_starts[index] if index < len(local_starts) else None
-        before = local_starts[index - 1] if index > 0 else None
+        after = index if index < len(local_starts) else None
+        before = index - 1 if index > 0 else None
         for piece in cover.pieces(min(boundary, target), max(boundary, target)):
             for bucket in piece.buckets():
                 if after is not None:
@@ -176,14 +216,11 @@ def _bucket_sums(period: Period, grain: str, counters: tuple[str, ...]):
     return query.group_by(table.c.bucket, table.c.currency)
 
 
-def _among(connection: Connection, grain: str, wanted: list[datetime]):
-    """``wanted`` buckets of ``grain`` (sorted): a range when they follow each other, else a list (on PostgreSQL
-    one array parameter: a year of corrections is 730 hours)."""
+def _among(grain: str, wanted: list[datetime]):
+    """``wanted`` buckets of ``grain`` (sorted): a range when they follow each other, else a list."""
     column = TABLES[grain].c.bucket
     if all(cover.following(one, grain) == after for one, after in zip(wanted, wanted[1:])):
         return column.between(wanted[0], wanted[-1])
-    if connection.dialect.name == "postgresql":
-        return column == any_(bindparam("buckets", wanted, type_=postgresql.ARRAY(DateTime(timezone=True))))
     return column.in_(wanted)
 
 
@@ -259,29 +296,31 @@ def _one_month_corrected(pieces: list[cover.Piece]) -> bool:
 
 def _month_top_products(connection, pieces: list[cover.Piece], metric: str, limit: int) -> list[dict]:
     """The marketplace's top products of one UTC month (with its edge corrections) from the month's ranking
-    index: the products the corrections touch are summed exactly; every other product's figure is its
-    month's, so the best of them are the first rows of the index, ``limit`` plus one per corrected product
-    enough to be sure. Equals ``_summed_top`` (tests compare both)."""
+    index, in one statement: every product the corrections do not touch counts its month's figures, so the
+    best of those are among the first ``limit`` + (products corrected) rows of the index; the corrected ones
+    are summed exactly (their month row found by its key). Equals ``_summed_top`` (tests compare both)."""
     key = ("product_id", "vendor_id", "currency")
     month = pieces[0].start
-    corrections = {}
-    if pieces[1:]:
-        query = _signed_sums(pieces[1:], PRODUCT, None, key, FIGURE_COUNTERS, *_ranked_rows(PRODUCT))
-        corrections = {tuple(row[:3]): _counters(row, FIGURE_COUNTERS) for row in connection.execute(query)}
-    ranked = ranking(MONTHS.c, metric)
-    columns = [MONTHS.c[name] for name in (*key, *FIGURE_COUNTERS)]
-    of_month = select(*columns).where(MONTHS.c.bucket == month, text(RANKED_PRODUCTS))
-    best = of_month.order_by(ranked.desc(), *[MONTHS.c[name] for name in key]).limit(limit + len(corrections))
-    totals = {tuple(row[:3]): _counters(row, FIGURE_COUNTERS) for row in connection.execute(best)}
-    missing = [one for one in corrections if one not in totals]
-    if missing:
-        rows = connection.execute(of_month.where(tuple_(*[MONTHS.c[name] for name in key]).in_(missing)))
-        totals.update({tuple(row[:3]): _counters(row, FIGURE_COUNTERS) for row in rows})
-    for one, delta in corrections.items():
-        base = totals.get(one, dict.fromkeys(FIGURE_COUNTERS, 0))
-        totals[one] = {name: base[name] + delta[name] for name in FIGURE_COUNTERS}
-
-    def order(item):
-        one, counters = item
-        return -ranking(SimpleNamespace(**counters), metric), one
-    return [dict(zip(key, one), **counters) for one, counters in sorted(totals.items(), key=order)[:limit]]
+    if not pieces[1:]:  # a whole UTC month: its first rows are the answer
+        columns = [MONTHS.c[name] for name in (*key, *FIGURE_COUNTERS)]
+        best = (select(*columns).where(MONTHS.c.bucket == month, text(RANKED_PRODUCTS))
+                .order_by(ranking(MONTHS.c, metric).desc(), *[MONTHS.c[name] for name in key]).limit(limit))
+        return [dict(row._mapping) for row in connection.execute(best)]
+    months = MONTHS.alias("months")
+    of_month = [months.c.grain == "month", months.c.scope == PRODUCT, months.c.bucket == month,
+                months.c.category_id == NONE]
+    corrections = _signed_sums(pieces[1:], PRODUCT, None, key, FIGURE_COUNTERS, *_ranked_rows(PRODUCT)).cte()
+    corrected = select(func.count()).select_from(corrections).scalar_subquery()
+    best = (select(*[MONTHS.c[name] for name in key]).where(MONTHS.c.bucket == month, text(RANKED_PRODUCTS))
+            .order_by(ranking(MONTHS.c, metric).desc(), *[MONTHS.c[name] for name in key])
+            .limit(literal(limit) + corrected).subquery())  # a subquery: SQLite orders no UNION member
+    candidates = union(select(best), select(*[corrections.c[name] for name in key])).subquery()
+    joined = candidates.outerjoin(months, and_(*of_month, *[months.c[name] == candidates.c[name] for name in key]))
+    joined = joined.outerjoin(corrections, and_(*[corrections.c[name] == candidates.c[name] for name in key]))
+    totals = SimpleNamespace(**{name: (func.coalesce(months.c[name], 0) + func.coalesce(corrections.c[name], 0))
+                                for name in FIGURE_COUNTERS})
+    query = (select(*[candidates.c[name] for name in key], *[getattr(totals, name).label(name)
+                                                             for name in FIGURE_COUNTERS])
+             .select_from(joined).order_by(ranking(totals, metric).desc(), *[candidates.c[name] for name in key])
+             .limit(limit))
+    return [dict(row._mapping) for row in connection.execute(query)]
