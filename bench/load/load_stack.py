@@ -1,9 +1,9 @@
 """The whole marketplace on PostgreSQL + RabbitMQ for the load run: ``chassis.testing.stack.Stack`` sized for load.
 
 The test stack gives every web process one gunicorn worker (identity two) and the gateway one: right
-for a test, a queue of one request for a load run. ``LoadStack`` starts the same processes with the
-worker counts asked for, and keeps what the figures need: each process by name (for its CPU), each
-service's database (timelines, outboxes and inboxes) and the PostgreSQL backends serving them.
+for a test, a queue of one request for a load run. ``LoadStack`` starts it on PostgreSQL with the worker
+counts asked for, and reads what the figures need: each process by name (for its CPU) and each
+service's database (timelines, outboxes and inboxes, the PostgreSQL backends serving them).
 """
 from __future__ import annotations
 
@@ -27,13 +27,10 @@ class LoadStack(Stack):
 
     def __init__(self, workdir: Path, web_workers: dict[str, int], env: dict[str, str] | None = None) -> None:
         os.environ["MARKETPLACE_TEST_BACKEND"] = "postgres"  # read by Stack's Backend
-        super().__init__(workdir, env=env)
-        self.web_workers = web_workers
-        self.database_urls: dict[str, str] = {}
-        self.named: list[NamedProcess] = []
+        super().__init__(workdir, env=env, web_workers=web_workers)
 
-    def named_processes(self) -> list[NamedProcess]:
-        return list(self.named)
+    def named_pids(self) -> list[NamedProcess]:
+        return [NamedProcess(name, process.process.pid) for name, process in self.named_processes.items()]
 
     def conninfo(self, service: str) -> str:
         """The service's database as psycopg takes it."""
@@ -41,17 +38,3 @@ class LoadStack(Stack):
 
     def database_names(self) -> list[str]:
         return [url.rsplit("/", 1)[1] for url in self.database_urls.values()]
-
-    def _service_env(self, service: str) -> dict[str, str]:
-        env = super()._service_env(service)
-        [url] = [value for key, value in env.items() if key.endswith("DATABASE_URL")]
-        self.database_urls[service] = url
-        return env
-
-    def _start(self, service: str, args: list[str], env: dict[str, str]):
-        if args[0] == "web" and "--workers" in args:
-            args = list(args)
-            args[args.index("--workers") + 1] = str(self.web_workers.get(service, 1))
-        process = super()._start(service, args, env)
-        self.named.append(NamedProcess(f"{service} {args[0]}", process.process.pid))
-        return process

@@ -69,7 +69,7 @@ def driver_cpu() -> float:
 
 def snapshot(stack: LoadStack) -> dict[str, dict[int, float]]:
     """{group name: {pid: CPU seconds}} for every group measured."""
-    groups = {process.name: tree_cpu(process.pid) for process in stack.named_processes()}
+    groups = {process.name: tree_cpu(process.pid) for process in stack.named_pids()}
     groups["postgresql (stack's backends)"] = postgres_backends(stack.database_names())
     groups["rabbitmq (whole server)"] = {pid: cpu_seconds(pid) for pid in rabbitmq_pids()}
     groups["load driver"] = {os.getpid(): driver_cpu()}

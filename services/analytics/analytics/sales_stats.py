@@ -22,7 +22,7 @@ from analytics.domain import buckets, cover
 from analytics.domain.metrics import (CATEGORY, COUNTERS, MARKETPLACE, METRICS, NONE, PRODUCT, VENDOR,
                                       VENDOR_CATEGORY, derived, metric_value)
 from analytics.models.base import utc
-from analytics.models.sales import RANKED_PRODUCTS, SalesMonthRollup, ranking
+from analytics.models.sales import INDEXED_RANKINGS, RANKED_PRODUCTS, SalesMonthRollup, ranking
 from analytics.rollups import TABLES
 
 MONTHS = SalesMonthRollup.__table__
@@ -110,7 +110,8 @@ def series(connection: Connection, period: Period, metric: str, granularity: str
 def _local_rows(connection: Connection, period: Period, granularity: str,
                 counters: tuple[str, ...]) -> Iterator[tuple]:
     """(local bucket start, sign, currency, {counter: sum}) of the rollup rows the local buckets add up from:
-    on PostgreSQL summed per local bucket by the database, elsewhere row by row here."""
+    where rows count for several local buckets (zones off UTC), summed per local bucket by PostgreSQL; else row
+    by row here."""
     if granularity == "hour":
         query = _bucket_sums(period, "hour", counters).where(
             TABLES["hour"].c.bucket >= period.start, TABLES["hour"].c.bucket < period.end)
@@ -118,7 +119,7 @@ def _local_rows(connection: Connection, period: Period, granularity: str,
             yield buckets.local_bucket(utc(row.bucket), "hour", period.tz), 1, row.currency, _counters(row, counters)
         return
     plan = _reading_plan(period.start, period.end, period.tz, granularity)
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and not plan.one_to_one:
         for grain, arrays in plan.folds.items():
             parameters = {**arrays, "grain": grain, "scope": period.scope, "vendor_id": period.vendor_id}
             statement = _fold(TABLES[grain].name, counters, period.vendor_id is not None)
@@ -137,11 +138,13 @@ def _local_rows(connection: Connection, period: Period, granularity: str,
 class _Plan:
     """How a series' local buckets are read: ``contributions`` {(grain, UTC bucket): [(slot, sign)]}, a slot
     being an index of ``local_starts``; ``wanted`` {grain: sorted buckets}; ``folds`` {grain: the same
-    contributions as PostgreSQL array literals (bucket epochs, slots, signs)}."""
+    contributions as PostgreSQL array literals (bucket epochs, slots, signs)}; ``one_to_one`` when each row adds
+    to one local bucket only (UTC days, weeks and months: read by range, nothing worth folding in the database)."""
     local_starts: tuple[datetime, ...]
     contributions: dict
     wanted: dict
     folds: dict
+    one_to_one: bool
 
 
 @lru_cache(maxsize=256)
@@ -159,7 +162,9 @@ def _reading_plan(start: datetime, end: datetime, tz: ZoneInfo, granularity: str
         if flat:
             folds[grain] = {name: "{" + ",".join(str(item[index]) for item in flat) + "}"
                             for index, name in enumerate(("epochs", "slots", "signs"))}
-    return _Plan(local_starts, contributions, {grain: found for grain, found in wanted.items() if found}, folds)
+    one_to_one = all(found == [(found[0][0], 1)] for found in contributions.values())
+    return _Plan(local_starts, contributions, {grain: found for grain, found in wanted.items() if found}, folds,
+                 one_to_one)
 
 
 @lru_cache(maxsize=64)
@@ -259,7 +264,8 @@ def top(connection: Connection, period: Period, kind: str, metric: str, limit: i
     pieces = cover.pieces(period.start, period.end)
     if not pieces:
         return []
-    if kind == "products" and period.vendor_id is None and _one_month_corrected(pieces):
+    ranked_by_index = kind == "products" and period.vendor_id is None and metric in INDEXED_RANKINGS
+    if ranked_by_index and _one_month_corrected(pieces):
         rows = _month_top_products(connection, pieces, metric, limit)
     else:
         rows = _summed_top(connection, pieces, period, scope, keys, metric, limit)

@@ -9,7 +9,7 @@ import pytest
 
 from analytics import sales_stats
 from analytics.domain import buckets, cover
-from analytics.models.sales import LINE_METRICS
+from analytics.models.sales import INDEXED_RANKINGS
 from analytics.sales_stats import Period
 from analytics.testing import SalesEvents, captured, placed, refunded
 
@@ -54,7 +54,7 @@ def test_a_months_top_products_from_the_ranking_index_equal_the_products_summed(
     pieces = cover.pieces(period.start, period.end)
     assert sales_stats._one_month_corrected(pieces)
     with connection_of(app) as connection:
-        for metric in LINE_METRICS:
+        for metric in INDEXED_RANKINGS:
             for limit in (3, 100):
                 ranked = sales_stats._month_top_products(connection, pieces, metric, limit)
                 summed = sales_stats._summed_top(connection, pieces, period, "product", ("product_id", "vendor_id"),

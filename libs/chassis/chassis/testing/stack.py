@@ -129,12 +129,17 @@ def _answer(status: int, headers, raw: bytes) -> Answer:
 class Stack:
     """Every service (web + worker) and the gateway as real processes on free ports, on one test backend."""
 
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None,
+                 web_workers: dict[str, int] | None = None) -> None:
         self.workdir, self.extra_env = workdir, env or {}
         self.backend = Backend(backend_name(), workdir)
         self.gateway_url = f"http://127.0.0.1:{free_port()}"
         self.urls = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
+        # gunicorn workers per web process ("gateway" included): one each unless said otherwise
+        self.web_workers = {**WEB_WORKERS, **(web_workers or {})}
         self.processes: list[ServiceProcess] = []
+        self.named_processes: dict[str, ServiceProcess] = {}  # "orders web", "catalog worker", "gateway web"
+        self.database_urls: dict[str, str] = {}
         self.credentials: dict = {}
         self.service_clients: dict[str, str] = {}
 
@@ -149,7 +154,8 @@ class Stack:
         seeded_first = {"identity", *CALLERS}
         webs = self._start_services([service for service in SERVICES if service not in seeded_first], environments)
         webs[f"{self.gateway_url}/livez"] = self._start(
-            "gateway", ["web", "--bind", self.gateway_url[len("http://"):], "--workers", "1"], self._gateway_env())
+            "gateway", ["web", "--bind", self.gateway_url[len("http://"):], "--workers",
+                        str(self.web_workers.get("gateway", 1))], self._gateway_env())
         self._seed_identity(environments["identity"])
         webs.update(self._start_services([service for service in SERVICES if service in seeded_first], {
             service: {**env, **self.service_clients} for service, env in environments.items()}))
@@ -217,6 +223,7 @@ class Stack:
         settings = settings_for(definition, self.backend, f"{identity}/.well-known/jwks.json", migrated=True,
                                 jwt_issuer=self.gateway_url)
         prefix = type(settings).env_prefix()
+        self.database_urls[service] = settings.database_url
         extra = {"MARKETPLACE_VAR_DIR": str(self.workdir / "var"), "PYTHONUNBUFFERED": "1",
                  f"{prefix}TOKEN_URL": f"{identity}/oauth/token", "ORDERS_CATALOG_URL": self.urls["catalog"],
                  "IDENTITY_SESSION_SECRET": "stack-session-secret", **self.extra_env}
@@ -247,7 +254,7 @@ class Stack:
         """Web and worker of each service; {readiness URL: web process}."""
         webs = {}
         for service in services:
-            bind, workers = self.urls[service][len("http://"):], str(WEB_WORKERS.get(service, 1))
+            bind, workers = self.urls[service][len("http://"):], str(self.web_workers.get(service, 1))
             webs[f"{self.urls[service]}/readyz"] = self._start(
                 service, ["web", "--bind", bind, "--workers", workers], environments[service])
             self._start(service, ["worker"], environments[service])
@@ -259,6 +266,7 @@ class Stack:
         process = ServiceProcess.command(service, *args, env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
                                          log_path=self.workdir / f"{service}-{args[0]}.log")
         self.processes.append(process.start())
+        self.named_processes[f"{service} {args[0]}"] = process
         return process
 
 

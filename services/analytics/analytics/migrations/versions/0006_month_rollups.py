@@ -1,5 +1,5 @@
-"""Monthly sales rollups in a table of their own, with one ranking index per metric products are ranked by
-over a month's products, filled from the daily rollups already there.
+"""Monthly sales rollups in a table of their own, with a ranking index of a month's products by GMV, filled
+from the daily rollups already there.
 
 Counter and dimension names are written out here, not imported from ``analytics.domain``: a revision stays what
 it was when it ran.
@@ -17,7 +17,7 @@ DIMENSIONS = ('scope', 'vendor_id', 'product_id', 'category_id', 'currency')
 COUNTERS = ('orders', 'captured_orders', 'units', 'gmv_minor', 'refunds_minor', 'commission_minor',
             'commission_reversed_minor', 'cancelled_orders', 'cancellations', 'refusals', 'new_customers',
             'returning_customers', 'returns_requested', 'returns_received')
-RANKINGS = {'gmv': 'gmv_minor', 'units': 'units', 'orders': 'orders', 'captured_orders': 'captured_orders'}
+RANKINGS = {'gmv': 'gmv_minor'}
 RANKED_PRODUCTS = "scope = 'product' AND currency <> '' AND product_id <> ''"
 
 
@@ -35,7 +35,6 @@ def upgrade() -> None:
     sa.CheckConstraint("scope IN ('marketplace', 'vendor', 'product', 'category', 'vendor_category')", name=op.f('ck_sales_month_rollups_scope_known')),
     sa.PrimaryKeyConstraint('grain', 'scope', 'vendor_id', 'bucket', 'product_id', 'category_id', 'currency', name=op.f('pk_sales_month_rollups'))
     )
-    op.create_index('ix_sales_month_rollups_scope_bucket', 'sales_month_rollups', ['scope', 'bucket'], unique=False)
     for metric, expression in RANKINGS.items():
         op.create_index(f'ix_sales_month_rollups_top_{metric}', 'sales_month_rollups',
                         ['bucket', sa.text(f'{expression} DESC'), 'product_id', 'vendor_id', 'currency'], unique=False,
@@ -51,5 +50,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for metric in reversed(RANKINGS):
         op.drop_index(f'ix_sales_month_rollups_top_{metric}', table_name='sales_month_rollups')
-    op.drop_index('ix_sales_month_rollups_scope_bucket', table_name='sales_month_rollups')
     op.drop_table('sales_month_rollups')
