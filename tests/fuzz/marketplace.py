@@ -7,12 +7,11 @@ over HTTP to every service, each served on a free local port.
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Callable
 
 from flask import Flask
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from chassis.testing.served import ServedApp
 from chassis.testing.token_endpoint import TokenEndpoint
 
 SERVICES = ("identity", "catalog", "orders", "payments", "analytics")
@@ -28,26 +27,6 @@ AppBuilder = Callable[..., Flask]
 
 def definition_of(service: str):
     return importlib.import_module(f"{service}.app").definition()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args) -> None:
-        pass
-
-
-class ServedApp:
-    """A WSGI app on 127.0.0.1 and a free port, served by threads until ``close()``."""
-
-    def __init__(self, app) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Marketplace:

@@ -6,33 +6,12 @@ the test issuer, so catalog verifies them exactly as it would identity's.
 """
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from chassis.testing.served import ServedApp
 from chassis.testing.token_endpoint import TokenEndpoint
 
 ORDERS_CLIENT_ID, ORDERS_CLIENT_SECRET = "orders-service", "orders-secret"
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args) -> None:
-        pass
-
-
-class ServedApp:
-    """A WSGI app on 127.0.0.1 and a free port, in a thread, until ``close()``."""
-
-    def __init__(self, app) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
