@@ -16,6 +16,8 @@ from console.sessions import ConsoleSession, SessionStore
 from console.settings import ConsoleSettings
 from console.user_tokens import UserTokens
 
+PAGE_SIZE = 20  # rows of every list page
+
 COOKIE_PATH = "/console"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -122,6 +124,18 @@ def signed_in(*roles: str):
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+def listed(path: str, **filters):
+    """A page of the API's list at ``path`` (the page number from the query string, PAGE_SIZE rows)."""
+    return api().get_page(path, page=_page_number(), page_size=PAGE_SIZE, **filters)
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
 
 
 def safe_next(target: str | None) -> str:

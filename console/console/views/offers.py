@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from console import web
 from console.api import ApiError
 from console.views.actions import action_failed
-from console.views.vendor_orders import PAGE_SIZE, ROLES, page_number
+from console.views.vendor_orders import ROLES
 
 
 class InvalidAmount(ValueError):
@@ -23,7 +23,7 @@ def register(bp) -> None:
 
 
 def offer_list():
-    page = web.api().get_page("/api/v1/offers", page=page_number(), page_size=PAGE_SIZE)
+    page = web.listed("/api/v1/offers")
     return render_template("offers.html", page=page, notice=request.args.get("notice"))
 
 

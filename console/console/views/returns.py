@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, url_for
 from console import web
 from console.api import ApiError
 from console.views.actions import action_failed
-from console.views.vendor_orders import PAGE_SIZE, ROLES, page_number
+from console.views.vendor_orders import ROLES
 
 STATUSES = ("requested", "approved", "shipped_back", "received", "refused")
 ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "country", "phone")
@@ -23,7 +23,7 @@ def register(bp) -> None:
 
 def return_list():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = web.api().get_page("/api/v1/returns", page=page_number(), page_size=PAGE_SIZE, status=status)
+    page = web.listed("/api/v1/returns", status=status)
     return render_template("returns.html", page=page, status=status, statuses=STATUSES)
 
 

@@ -6,7 +6,6 @@ from flask import redirect, render_template, request, url_for
 from console import web
 from console.api import ApiError
 from console.views.actions import action_failed
-from console.views.vendor_orders import PAGE_SIZE, page_number
 
 ACTIONS = ("disable", "enable", "revoke-sessions")
 STATUSES = ("active", "disabled", "invited")
@@ -20,7 +19,7 @@ def register(bp) -> None:
 def user_list():
     filters = {"q": request.args.get("q", "").strip(), "role": request.args.get("role", "").strip(),
                "status": request.args.get("status") if request.args.get("status") in STATUSES else None}
-    page = web.api().get_page("/api/v1/users", page=page_number(), page_size=PAGE_SIZE, **filters)
+    page = web.listed("/api/v1/users", **filters)
     return render_template("users.html", page=page, filters=filters, statuses=STATUSES,
                            notice=request.args.get("notice"))
 

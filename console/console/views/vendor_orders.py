@@ -9,7 +9,6 @@ from console.views.actions import action_failed
 
 STATUSES = ("awaiting_acceptance", "accepted", "partially_shipped", "shipped", "delivered", "completed",
             "refused", "cancelled", "pending")
-PAGE_SIZE = 20
 ROLES = ("vendor", "operator")
 
 
@@ -23,7 +22,7 @@ def register(bp) -> None:
 
 def order_list():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = web.api().get_page("/api/v1/vendor-orders", page=page_number(), page_size=PAGE_SIZE, status=status)
+    page = web.listed("/api/v1/vendor-orders", status=status)
     return render_template("vendor_orders.html", page=page, status=status, statuses=STATUSES)
 
 
@@ -59,9 +58,3 @@ def _act(vendor_order_id: str, action: str, body: dict | None, notice: str | Non
         return action_failed(error)
     return redirect(url_for("console.order_detail", vendor_order_id=vendor_order_id, notice=notice or action))
 
-
-def page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1

@@ -97,7 +97,7 @@ def series(connection: Connection, period: Period, metric: str, granularity: str
     counters = METRIC_COUNTERS[metric]
     sums: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(counters, 0))
     money = METRICS[metric].money
-    local_starts = _local_starts(period.start, period.end, period.tz, granularity)
+    local_starts = local_buckets(period, granularity)
     for local, sign, currency, row in _local_rows(connection, period, granularity, counters):
         totals = sums[(local, currency if money else None)]
         for name in counters:
@@ -229,9 +229,9 @@ def _among(grain: str, wanted: list[datetime]):
     return column.in_(wanted)
 
 
-def local_buckets(period: Period, granularity: str) -> list[datetime]:
-    """Every local bucket start of the period, in order."""
-    return list(_local_starts(period.start, period.end, period.tz, granularity))
+def local_buckets(period: Period, granularity: str) -> tuple[datetime, ...]:
+    """Every local bucket start of the period, in order (kept per period, as the series' reading plan)."""
+    return _local_starts(period.start, period.end, period.tz, granularity)
 
 
 @lru_cache(maxsize=256)
