@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from urllib3 import encode_multipart_formdata
+
 from chassis.http_client import ServiceClient, ServiceError
 
 from console.user_tokens import SessionEnded, UserTokens
@@ -49,8 +51,8 @@ class MarketplaceApi:
         return Page(items, pagination.get("total", len(items)), pagination.get("page", page),
                     pagination.get("total_pages", 1))
 
-    def post(self, path: str, body: dict | None = None) -> Any:
-        return self._call("POST", path, json=body if body is not None else {}).json()
+    def post(self, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> Any:
+        return self._call("POST", path, extra_headers=headers, json=body if body is not None else {}).json()
 
     def get_versioned(self, path: str) -> tuple[Any, str]:
         """The resource and its ETag, for a conditional update."""
@@ -59,6 +61,24 @@ class MarketplaceApi:
 
     def patch(self, path: str, body: dict, headers: dict[str, str] | None = None) -> Any:
         return self._call("PATCH", path, json=body, extra_headers=headers).json()
+
+    def put(self, path: str, body: dict) -> Any:
+        return self._call("PUT", path, json=body).json()
+
+    def delete(self, path: str, body: dict | None = None, headers: dict[str, str] | None = None) -> None:
+        """``body``: the few deletions that need proof (a 2FA code); ``headers``: an ``X-Audit-Reason``."""
+        self._call("DELETE", path, json=body, extra_headers=headers)
+
+    def upload(self, path: str, field: str, filename: str, content: bytes, content_type: str, **params: Any) -> Any:
+        """POST one file as ``multipart/form-data`` (media, CSV imports), the way a browser form would."""
+        body, multipart_type = encode_multipart_formdata({field: (filename, content, content_type)})
+        return self._call("POST", path, params=_present(params), content=body,
+                          extra_headers={"Content-Type": multipart_type}).json()
+
+    def get_raw(self, path: str, **params: Any) -> tuple[bytes, str]:
+        """A non-JSON answer (a CSV report) as bytes, with its Content-Type."""
+        response = self._call("GET", path, params=_present(params), extra_headers={"Accept": "*/*"})
+        return response.body, response.headers.get("Content-Type", "application/octet-stream")
 
     def _call(self, method: str, path: str, extra_headers: dict[str, str] | None = None, **options: Any):
         headers = {**(extra_headers or {}), **self._bearer(self.tokens.access_token())}

@@ -49,5 +49,7 @@ def _axis(plot_w: float, plot_h: float, top_label: str, zero_label: str) -> str:
 def _x_labels(points: list[Point], coords: list[tuple[float, float]]) -> str:
     # First, middle and last bucket: enough to read the period without crowding the axis.
     picked = sorted({0, len(points) // 2, len(points) - 1})
-    return "".join(f'<text x="{coords[index][0]:.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
+    # The last label ends at its point: centred, it would run past the chart's right edge.
+    return "".join(f'<text x="{coords[index][0]:.1f}" y="{HEIGHT - 8}" '
+                   f'text-anchor="{"end" if index and index == picked[-1] else "middle"}">'
                    f"{escape(points[index].label)}</text>" for index in picked)

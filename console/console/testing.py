@@ -38,6 +38,8 @@ class ApiCall:
     body: dict | None
     token: str | None
     headers: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)  # multipart: field -> (filename, bytes, content type)
+    form: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -79,7 +81,7 @@ class StubGateway:
         app.add_url_rule("/oauth/token", view_func=self._token, methods=["POST"])
         app.add_url_rule("/oauth/revoke", view_func=self._revoke, methods=["POST"])
         app.add_url_rule("/oauth/userinfo", view_func=self._userinfo)
-        app.add_url_rule("/api/<path:rest>", view_func=self._api, methods=["GET", "POST", "PATCH"])
+        app.add_url_rule("/api/<path:rest>", view_func=self._api, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
         return app
 
     def _client_authenticated(self) -> bool:
@@ -144,13 +146,18 @@ class StubGateway:
     def _api(self, rest: str):
         path = f"/api/{rest}"
         token = request.headers.get("Authorization", "").partition(" ")[2] or None
+        files = {name: (upload.filename, upload.read(), upload.mimetype) for name, upload in request.files.items()}
         self.calls.append(ApiCall(request.method, path, request.args.to_dict(), request.get_json(silent=True), token,
-                                  dict(request.headers)))
+                                  dict(request.headers), files, request.form.to_dict()))
         if self._bearer_user() is None:
             return _problem(401, "Unauthorized")
         status, body, headers = self.answers.get((request.method, path), (404, None, {}))
+        if status >= 400 and isinstance(body, dict):  # a whole problem document, with its extensions
+            return jsonify(body), status, {"Content-Type": "application/problem+json", **headers}
         if status >= 400:
             return _problem(status, body or "Error")
+        if isinstance(body, bytes) or status == 204:  # a CSV report, or no content
+            return body or b"", status, headers
         return jsonify(body), status, headers
 
 

@@ -262,7 +262,8 @@ def test_an_operator_reads_returns_but_gets_no_vendor_actions(operator_browser, 
     page = operator_browser.get("/console/returns/rma-1").get_data(as_text=True)
 
     assert "Lamp" in page and "/console/returns/rma-1/approve" not in page
-    assert operator_browser.post("/console/returns/rma-1/approve",
+    # Approving stays open to operators: it is how an admin overrules a refusal (test_console_fulfilment.py).
+    assert operator_browser.post("/console/returns/rma-1/refuse",
                                  data={"csrf_token": csrf_of(operator_browser)}).status_code == 403
 
 
@@ -274,3 +275,26 @@ def test_a_refused_action_over_htmx_lands_in_the_message_area(operator_browser, 
 
     assert (answer.status_code, answer.headers["HX-Retarget"]) == (409, "#messages")
     assert "product is not submitted" in answer.get_data(as_text=True) and "<html" not in answer.get_data(as_text=True)
+
+
+def test_a_period_without_a_sale_shows_zero_sales_and_no_average_basket(operator_browser, stub):
+    _answer_stats(stub)
+    stub.answer("GET", "/api/v1/stats/summary", {**SUMMARY, "counts": {"orders": 0, "captured_orders": 0},
+                                                 "money": []})
+
+    answer = operator_browser.get("/console/dashboard", headers={"Accept-Language": "en"})
+
+    tiles = answer.get_data(as_text=True)
+    tiles = tiles[tiles.index('class="tiles"'):tiles.index("</section>")]
+    assert answer.status_code == 200 and tiles.count("€0.00") == 2 and "—" in tiles
+
+
+def test_the_shipping_address_reads_as_a_parcel_label(vendor_browser, stub):
+    address = {"city": "Lyon", "country": "FR", "line1": "2 Quai Saint-Antoine", "line2": None, "name": "Ada Lovelace",
+               "phone": "+33 4 12 34 56 78", "postal_code": "69002"}
+    stub.answer("GET", "/api/v1/vendor-orders/vo-1", {**ORDER, "shipping_address": address})
+
+    page = vendor_browser.get("/console/orders/vo-1").get_data(as_text=True)
+
+    label = page[page.index("<address>"):page.index("</address>")]
+    assert label == "<address>Ada Lovelace<br>2 Quai Saint-Antoine<br>69002 Lyon<br>FR<br>+33 4 12 34 56 78<br>"

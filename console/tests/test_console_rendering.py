@@ -59,3 +59,10 @@ def test_every_text_of_the_console_has_a_french_translation():
         french = {message.id: message.string for message in read_po(po) if message.id}
 
     assert sorted(text for text in texts if not french.get(text)) == []
+
+
+def test_the_last_date_under_a_chart_ends_at_its_point_so_it_stays_inside_the_chart():
+    svg = line_chart([Point("1 Nov", 0), Point("2 Nov", 50), Point("3 Nov", 100)], str, "GMV")
+
+    assert '<text x="704.0" y="232" text-anchor="end">3 Nov</text>' in svg
+    assert '<text x="70.0" y="232" text-anchor="middle">1 Nov</text>' in svg

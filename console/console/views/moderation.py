@@ -7,6 +7,8 @@ from console import web
 from console.api import ApiError
 from console.views.actions import action_failed
 
+REVIEWED_FIELDS = ("title", "brand", "gtin", "category_id", "attributes", "description")
+
 
 def register(bp) -> None:
     bp.route("/moderation")(web.signed_in("operator")(moderation_queue))
@@ -16,7 +18,14 @@ def register(bp) -> None:
 
 def moderation_queue():
     products = web.api().get("/api/v1/products/moderation")
-    return render_template("moderation.html", products=products, notice=request.args.get("notice"))
+    return render_template("moderation.html", products=products, notice=request.args.get("notice"),
+                           submitted_fields=submitted_fields)
+
+
+def submitted_fields(product: dict) -> list[dict]:
+    """A first submission as a diff against nothing: each filled-in field, live side empty."""
+    return [{"field": name, "live": None, "proposed": product.get(name)} for name in REVIEWED_FIELDS
+            if product.get(name) not in (None, "", {})]
 
 
 def approve(product_id: str):

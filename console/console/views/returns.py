@@ -1,5 +1,5 @@
 """Returns (RMA): vendors approve with a return address and RMA number, refuse, and receive
-(restocking line by line); operators see every vendor's."""
+(restocking line by line); operators see every vendor's and arbitrate: an admin overrules a refusal."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
@@ -16,7 +16,8 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "country", "p
 def register(bp) -> None:
     bp.route("/returns")(web.signed_in(*ROLES)(return_list))
     bp.route("/returns/<return_id>")(web.signed_in(*ROLES)(return_detail))
-    bp.route("/returns/<return_id>/approve", methods=["POST"])(web.signed_in("vendor")(approve_return))
+    # Operators too: an admin operator overrules a vendor's refusal by approving (the API decides who may).
+    bp.route("/returns/<return_id>/approve", methods=["POST"])(web.signed_in(*ROLES)(approve_return))
     bp.route("/returns/<return_id>/refuse", methods=["POST"])(web.signed_in("vendor")(refuse_return))
     bp.route("/returns/<return_id>/receive", methods=["POST"])(web.signed_in("vendor")(receive_return))
 

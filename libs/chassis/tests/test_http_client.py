@@ -271,6 +271,15 @@ def test_json_body_params_and_default_headers_are_sent(services, client):
     assert request.headers["X-Tenant"] == "t1"
 
 
+def test_a_raw_body_is_sent_as_is_with_the_callers_content_type(services, client):
+    client.post("/imports", content=b"--b\r\nfile\r\n--b--\r\n",
+                headers={"Content-Type": "multipart/form-data; boundary=b"})
+
+    [request] = services.calls("/imports")
+    assert (request.body, request.headers["Content-Type"]) == (b"--b\r\nfile\r\n--b--\r\n",
+                                                               "multipart/form-data; boundary=b")
+
+
 def test_idempotency_key_header_is_sent(services, client):
     client.post("/payments", json={"amount_minor": 1200}, idempotency_key="pay-order-9")
 

@@ -25,6 +25,7 @@ class CallOptions(TypedDict, total=False):
     headers: Mapping[str, str]
     idempotency_key: str
     timeout: float
+    content: bytes
 
 
 def retry_policy(method: str, retries: int, backoff_factor: float, idempotency_key: str | None) -> Retry:
@@ -89,16 +90,18 @@ class ServiceClient:
 
     def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None, idempotency_key: str | None = None,
-                timeout: float | None = None) -> Response:
+                timeout: float | None = None, content: bytes | None = None) -> Response:
         """Send one call (with the retries its method allows) and read the whole answer.
 
-        ``timeout`` overrides the read timeout for this call. A 401 answer is retried once
-        with a fresh token: the server refused before running anything, so even a POST is safe.
+        ``content`` is a raw body (a multipart upload...) sent instead of ``json``; its
+        Content-Type comes in ``headers``. ``timeout`` overrides the read timeout for this call.
+        A 401 answer is retried once with a fresh token: the server refused before running
+        anything, so even a POST is safe.
         """
         method = method.upper()
         url = self._url(path, params)
-        body = None if json is None else json_codec.dumps(json).encode()
-        outgoing = self._headers(headers, idempotency_key, has_body=body is not None)
+        body = content if content is not None else None if json is None else json_codec.dumps(json).encode()
+        outgoing = self._headers(headers, idempotency_key, has_body=json is not None)
         retry = retry_policy(method, self._retries, self._backoff_factor, idempotency_key)
         deadline = urllib3.Timeout(connect=self._connect_timeout, read=self._read_timeout if timeout is None else timeout)
         response, token = self._send(method, url, body, outgoing, retry, deadline)

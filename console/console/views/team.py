@@ -1,0 +1,61 @@
+"""A vendor's team: who works for it and in which role; owners invite and remove people.
+
+The vendor is always the signed-in user's own, from the session: never an id from the URL or the form.
+identity has no endpoint to change a member's role: an owner removes the person and invites them again.
+"""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from console import web
+from console.api import ApiError
+from console.views.actions import action_failed
+
+STAFF_ROLES = ("staff", "manager", "owner")
+
+
+def register(bp) -> None:
+    guard = web.signed_in("vendor")
+    bp.route("/team")(guard(team_list))
+    bp.route("/team", methods=["POST"])(guard(invite_member))
+    bp.route("/team/<user_id>/remove", methods=["POST"])(guard(remove_member))
+
+
+def _staff_path() -> str:
+    return f"/api/v1/vendors/{web.current_session().user.vendor_id}/staff"
+
+
+def team_list(form: dict | None = None, problem: str | None = None, status: int = 200):
+    members = web.api().get(_staff_path())
+    return render_template("team.html", members=members, roles=STAFF_ROLES, form=form or {}, problem=problem,
+                           notice=request.args.get("notice"), me=web.current_session().user), status
+
+
+def invite_member():
+    form = {"email": request.form.get("email", "").strip(), "role": request.form.get("role", "")}
+    if "@" not in form["email"]:
+        return team_list(form, _("Enter the email address of the person to invite."), 422)
+    if form["role"] not in STAFF_ROLES:
+        return team_list(form, _("Choose a role."), 422)
+    try:
+        web.api().post(_staff_path(), form)
+    except ApiError as error:
+        if error.status in (409, 422):
+            return team_list(form, error.message, error.status)
+        return action_failed(error)
+    return redirect(url_for("console.team_list", notice="invited"))
+
+
+def remove_member(user_id: str):
+    reason = header_text(request.form.get("reason", ""))
+    try:
+        web.api().delete(f"{_staff_path()}/{user_id}", headers={"X-Audit-Reason": reason} if reason else None)
+    except ApiError as error:
+        return action_failed(error)
+    return redirect(url_for("console.team_list", notice="removed"))
+
+
+def header_text(text: str) -> str:
+    """``text`` fit for an HTTP header: one line, Latin-1 (what HTTP/1.1 carries); others become '?'."""
+    return " ".join(text.split()).encode("latin-1", "replace").decode("latin-1")
