@@ -38,6 +38,7 @@ def install_console(app: Flask, settings: ConsoleSettings) -> None:
     from console.formatting import FILTERS
     from console.oauth_client import IdentityClient
     from console.sessions import SessionLifetime, SessionStore
+    from console.token_cipher import cipher_for
     from console.views import blueprint
 
     if not settings.client_id or not settings.client_secret:
@@ -47,7 +48,7 @@ def install_console(app: Flask, settings: ConsoleSettings) -> None:
     lifetime = SessionLifetime(idle=timedelta(minutes=settings.session_idle_minutes),
                                absolute=timedelta(hours=settings.session_absolute_hours))
     app.extensions["console.sessions"] = SessionStore(runtime.database.sessions, runtime.database.reads,
-                                                      lifetime)
+                                                      lifetime, cipher_for(settings))
     app.extensions["console.identity"] = IdentityClient(
         settings.client_id, settings.client_secret, settings.gateway("/oauth/token"),
         settings.gateway("/oauth/revoke"), timeout=settings.http_read_timeout)

@@ -16,6 +16,7 @@ console_sessions = Table(
     Column("login", JSON),
     # Who signed in: sub, email, roles, vendor_id (from identity's userinfo).
     Column("user", JSON),
+    # Encrypted with CONSOLE_TOKEN_KEYS (console.token_cipher): never the token's text.
     Column("access_token", Text),
     Column("refresh_token", Text),
     Column("access_expires_at", DateTime(timezone=True)),

@@ -1,6 +1,7 @@
 """Server-side sessions: what a browser's session cookie stands for, kept in the console's database.
 
-The cookie carries a random id only; tokens, the CSRF token and the login in flight stay here.
+The cookie carries a random id only; tokens, the CSRF token and the login in flight stay here, the
+tokens encrypted (``console.token_cipher``): a session whose tokens no key reads is signed out.
 A session ends after ``idle`` without a request or ``absolute`` after it began, whichever is first.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from console.models import console_sessions
+from console.token_cipher import TokenCipher, UnreadableToken
 
 # Writing the last-seen time on every request would make each page a write; once a minute is enough.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -93,12 +95,13 @@ class SessionStore:
     """Sessions in the ``console_sessions`` table, through SQLAlchemy session factories.
 
     ``reads`` serves the lookup every page makes (SQLite readers take no write lock); ``sessions``
-    the writes.
+    the writes. ``cipher`` encrypts the tokens on their way in and decrypts them on their way out.
     """
 
     sessions: Callable[[], Session]
     reads: Callable[[], Session]
     lifetime: SessionLifetime
+    cipher: TokenCipher
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def load(self, session_id: str) -> ConsoleSession | None:
@@ -108,8 +111,11 @@ class SessionStore:
             row = db.execute(select(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))).first()
         if row is None:
             return None
-        found = _from_row(session_id, row._mapping)
-        if self.lifetime.expired(found, now):
+        try:
+            found = self._from_row(session_id, row._mapping)
+        except UnreadableToken:
+            found = None  # its key was removed, or it predates encryption: signed out, as if expired
+        if found is None or self.lifetime.expired(found, now):
             self.delete(session_id)
             return None
         if now - found.seen_at >= TOUCH_EVERY:
@@ -123,14 +129,14 @@ class SessionStore:
     def create(self) -> ConsoleSession:
         session = new_session(self.clock())
         with self.sessions() as db:
-            db.execute(insert(console_sessions).values(id_hash=hash_id(session.id), **_columns(session)))
+            db.execute(insert(console_sessions).values(id_hash=hash_id(session.id), **self._columns(session)))
             db.commit()
         return session
 
     def save(self, session: ConsoleSession) -> None:
         with self.sessions() as db:
             db.execute(update(console_sessions).where(console_sessions.c.id_hash == hash_id(session.id))
-                       .values(**_columns(session)))
+                       .values(**self._columns(session)))
             db.commit()
 
     def delete(self, session_id: str) -> None:
@@ -143,20 +149,25 @@ class SessionStore:
         fresh = replace(new_session(self.clock()), user=user, tokens=tokens, locale=old.locale)
         with self.sessions() as db:
             db.execute(delete(console_sessions).where(console_sessions.c.id_hash == hash_id(old.id)))
-            db.execute(insert(console_sessions).values(id_hash=hash_id(fresh.id), **_columns(fresh)))
+            db.execute(insert(console_sessions).values(id_hash=hash_id(fresh.id), **self._columns(fresh)))
             db.commit()
         return fresh
 
     def locked_tokens(self, db: Session, session_id: str) -> Tokens | None:
-        """The session's tokens read under a row lock (inside ``db``'s transaction), for a refresh."""
+        """The session's tokens read under a row lock (inside ``db``'s transaction), for a refresh.
+
+        None when there are none, or none this store can read (the session must sign in again).
+        """
         row = db.execute(select(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))
                          .with_for_update()).first()
-        return _tokens(row._mapping) if row is not None else None
+        try:
+            return self._tokens(row._mapping) if row is not None else None
+        except UnreadableToken:
+            return None
 
     def store_tokens(self, db: Session, session_id: str, tokens: Tokens) -> None:
         db.execute(update(console_sessions).where(console_sessions.c.id_hash == hash_id(session_id))
-                   .values(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                           access_expires_at=tokens.access_expires_at))
+                   .values(**self._token_columns(tokens)))
 
     def delete_expired(self) -> int:
         """Remove sessions past their idle or absolute lifetime; how many went."""
@@ -169,33 +180,37 @@ class SessionStore:
             return gone
 
 
-def _columns(session: ConsoleSession) -> dict:
-    user = session.user
-    tokens = session.tokens
-    return {"csrf_token": session.csrf_token, "created_at": session.created_at, "seen_at": session.seen_at,
-            "login": session.login,
-            "user": None if user is None else {"sub": user.sub, "email": user.email, "roles": list(user.roles),
-                                               "vendor_id": user.vendor_id},
-            "access_token": tokens and tokens.access_token, "refresh_token": tokens and tokens.refresh_token,
-            "access_expires_at": tokens and tokens.access_expires_at, "locale": session.locale}
+    def _columns(self, session: ConsoleSession) -> dict:
+        user = session.user
+        return {"csrf_token": session.csrf_token, "created_at": session.created_at, "seen_at": session.seen_at,
+                "login": session.login,
+                "user": None if user is None else {"sub": user.sub, "email": user.email, "roles": list(user.roles),
+                                                   "vendor_id": user.vendor_id},
+                **self._token_columns(session.tokens), "locale": session.locale}
+
+    def _token_columns(self, tokens: Tokens | None) -> dict:
+        if tokens is None:
+            return {"access_token": None, "refresh_token": None, "access_expires_at": None}
+        return {"access_token": self.cipher.encrypt(tokens.access_token),
+                "refresh_token": self.cipher.encrypt(tokens.refresh_token),
+                "access_expires_at": tokens.access_expires_at}
+
+    def _tokens(self, row) -> Tokens | None:
+        if row["access_token"] is None:
+            return None
+        return Tokens(self.cipher.decrypt(row["access_token"]), self.cipher.decrypt(row["refresh_token"]),
+                      _aware(row["access_expires_at"]))
+
+    def _from_row(self, session_id: str, row) -> ConsoleSession:
+        user = row["user"]
+        return ConsoleSession(
+            id=session_id, csrf_token=row["csrf_token"], created_at=_aware(row["created_at"]),
+            seen_at=_aware(row["seen_at"]), login=row["login"],
+            user=None if user is None else SignedInUser(user["sub"], user["email"], tuple(user["roles"]),
+                                                        user.get("vendor_id")),
+            tokens=self._tokens(row), locale=row["locale"])
 
 
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite gives naive datetimes back; every time stored here is UTC.
     return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
-def _tokens(row) -> Tokens | None:
-    if row["access_token"] is None:
-        return None
-    return Tokens(row["access_token"], row["refresh_token"], _aware(row["access_expires_at"]))
-
-
-def _from_row(session_id: str, row) -> ConsoleSession:
-    user = row["user"]
-    return ConsoleSession(
-        id=session_id, csrf_token=row["csrf_token"], created_at=_aware(row["created_at"]),
-        seen_at=_aware(row["seen_at"]), login=row["login"],
-        user=None if user is None else SignedInUser(user["sub"], user["email"], tuple(user["roles"]),
-                                                    user.get("vendor_id")),
-        tokens=_tokens(row), locale=row["locale"])

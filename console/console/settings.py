@@ -5,7 +5,7 @@ client fields), written by ``identity service-clients``.
 """
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from chassis.settings import ServiceSettings
 
@@ -26,6 +26,25 @@ class ConsoleSettings(ServiceSettings):
     # Refresh the access token when it has less than this left, so a page's calls never race its expiry.
     refresh_margin_seconds: int = Field(default=30, ge=0)
     default_locale: str = "en"
+    # Fernet keys, comma-separated: the first encrypts the session tokens, every one decrypts (rotation).
+    # Empty in development: a random one is kept in $MARKETPLACE_VAR_DIR/console-token.key.
+    token_keys: str = ""
+
+    @field_validator("token_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        from console.token_cipher import check_key
+        for key in split_keys(value):
+            check_key(key)
+        return value
+
+    @property
+    def token_key_list(self) -> list[str]:
+        return split_keys(self.token_keys)
 
     def gateway(self, path: str) -> str:
         return f"{self.gateway_url.rstrip('/')}{path}"
+
+
+def split_keys(value: str) -> list[str]:
+    return [key.strip() for key in value.split(",") if key.strip()]

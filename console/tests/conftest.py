@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from chassis.testing.apps import settings_for
 from console.app import create_app, definition
@@ -19,7 +20,8 @@ def stub():
 def console_app(backend, jwks_url, stub):
     """The console app on a copy of its migrated database (see chassis.testing.templates)."""
     settings = settings_for(definition(), backend, jwks_url, migrated=True, gateway_url=stub.url,
-                            public_url=PUBLIC_URL, client_id=stub.client_id, client_secret=stub.client_secret)
+                            public_url=PUBLIC_URL, client_id=stub.client_id, client_secret=stub.client_secret,
+                            token_keys=Fernet.generate_key().decode())
     app = create_app(settings)
     yield app
     app.extensions["console.gateway"].close()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Callable, ClassVar, TypeVar
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import (BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
@@ -27,6 +28,27 @@ class ConfigurationError(RuntimeError):
 def var_dir() -> Path:
     """Where embedded-mode files live (SQLite databases, broker, metrics)."""
     return Path(os.environ.get("MARKETPLACE_VAR_DIR", "var")).resolve()
+
+
+def development_secret(path: Path, generate: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
+    """A secret kept in ``path`` for development, shared by every process on this machine.
+
+    For a setting left empty under ``make run``: the first process to start writes one with
+    ``generate``; the others (gunicorn workers, restarts) read that one.
+    """
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f"{path.name}.{os.getpid()}")
+    draft.write_text(generate())
+    os.chmod(draft, 0o600)
+    try:
+        os.link(draft, path)  # atomic: fails if another process got there first
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 class ServiceSettings(BaseSettings):

@@ -1,15 +1,12 @@
 """What identity adds to the chassis app: the session cookie and the authorization server."""
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
-from chassis.settings import var_dir
+from chassis.settings import development_secret, var_dir
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -24,26 +21,9 @@ def configure(state) -> None:
     from identity.oauth.server import build_server
     app = state.app
     settings = app.extensions["chassis.runtime"].settings
-    app.secret_key = settings.session_secret or _development_secret(var_dir() / "identity-session.key")
+    app.secret_key = settings.session_secret or development_secret(var_dir() / "identity-session.key")
     app.config.update(SESSION_COOKIE_NAME="identity_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.session_cookie_secure,
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=8))
     app.session_interface = SessionCookies()
     app.extensions["identity.authorization_server"] = build_server(app)
-
-
-def _development_secret(path: Path) -> str:
-    """One random secret shared by every worker: the first writer wins, the others read it."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f"{path.name}.{os.getpid()}")
-    draft.write_text(secrets.token_urlsafe(48))
-    os.chmod(draft, 0o600)
-    try:
-        os.link(draft, path)  # atomic: fails if another worker got there first
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
-    return path.read_text().strip()
