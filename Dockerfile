@@ -1,14 +1,14 @@
 # syntax=docker/dockerfile:1
 # One image per deployable, chosen by a build argument:
 #   docker build --build-arg SERVICE=catalog -t marketplace-catalog .
-# SERVICE is identity, catalog, orders, payments, analytics or gateway. The image runs that
+# SERVICE is identity, catalog, orders, payments, analytics, gateway or console. The image runs that
 # service's own command line: `web` (the default), `worker`, `db upgrade`, `dead-letters list`...
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- build: a virtualenv with the service and its dependencies (compilers stay in this stage) ---
 FROM ${PYTHON_IMAGE} AS build
 ARG SERVICE
-RUN test -n "${SERVICE}" || { echo "--build-arg SERVICE=identity|catalog|orders|payments|analytics|gateway is required"; exit 1; }
+RUN test -n "${SERVICE}" || { echo "--build-arg SERVICE=identity|catalog|orders|payments|analytics|gateway|console is required"; exit 1; }
 # A dependency without a wheel for the target platform (arm64, a newer Python) is compiled here.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential \
@@ -20,8 +20,9 @@ COPY requirements/constraints.txt requirements/constraints.txt
 COPY libs libs
 COPY services services
 COPY gateway gateway
+COPY console console
 # The same pinned versions as `make install`; non-editable installs carry migrations and static files.
-RUN case "${SERVICE}" in gateway) package=gateway ;; *) package="services/${SERVICE}" ;; esac \
+RUN case "${SERVICE}" in gateway|console) package="${SERVICE}" ;; *) package="services/${SERVICE}" ;; esac \
  && test -f "${package}/pyproject.toml" \
  && /opt/marketplace/bin/pip install -c requirements/constraints.txt ./libs/contracts ./libs/chassis "./${package}" \
  && ln -s "/opt/marketplace/bin/${SERVICE}" /opt/marketplace/bin/app

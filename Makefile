@@ -41,13 +41,14 @@ run: migrate
 
 # docker-compose.yml's processes on this machine's PostgreSQL (a database per service), RabbitMQ and
 # Redis, with the compose file's variable names (deploy/run-prod.env, then .env): the databases are
-# created if missing, each service's migrations run once, then deploy/Procfile.prod starts.
+# created if missing (the console's too), each one's migrations run once, then deploy/Procfile.prod starts.
 PROD_ENV := set -a; . deploy/run-prod.env; if [ -f .env ]; then . ./.env; fi; set +a
 run-prod: install
-	@$(PROD_ENV); for service in $(SERVICES); do \
+	@$(PROD_ENV); for service in $(MIGRATED); do \
 		psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'marketplace_$$service'" \
 			| grep -q 1 || createdb -h 127.0.0.1 -U postgres marketplace_$$service || exit 1; \
 		echo "migrating $$service"; $(BIN)/$$service db upgrade || exit 1; done
+	@grep -qs '^CONSOLE_CLIENT_ID=' $(MARKETPLACE_VAR_DIR)/prod-service-clients.env || rm -f $(MARKETPLACE_VAR_DIR)/prod-service-clients.env
 	@$(PROD_ENV); $(BIN)/identity service-clients --if-missing --output $(MARKETPLACE_VAR_DIR)/prod-service-clients.env
 	@$(BIN)/python scripts/check_ports.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f deploy/Procfile.prod \

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Run once by the postgres image on an empty data directory (/docker-entrypoint-initdb.d):
-# one database and one login per service, each login owning only its own database.
-# The passwords come from the environment (.env): IDENTITY_DB_PASSWORD, CATALOG_DB_PASSWORD, ...
+# one database and one login per service (and the console), each login owning only its own database.
+# The passwords come from the environment (.env): IDENTITY_DB_PASSWORD, ..., CONSOLE_DB_PASSWORD.
 # MARKETPLACE_SERVICES overrides the list of services (tests create throw-away ones).
 set -eu
 
-for service in ${MARKETPLACE_SERVICES:-identity catalog orders payments analytics}; do
+for service in ${MARKETPLACE_SERVICES:-identity catalog orders payments analytics console}; do
   variable="$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="$(printenv "$variable" || true)"
   if [ -z "$password" ]; then

@@ -11,7 +11,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "catalog", "orders", "payments", "analytics")
-DEPLOYABLES = SERVICES + ("gateway",)
+# The back-office pages: a web process with a database of its own (sessions), no worker, no events.
+CONSOLE = "console"
+MIGRATED = SERVICES + (CONSOLE,)  # everything with a database to create and migrate
+DEPLOYABLES = SERVICES + (CONSOLE, "gateway")
 OVERLAYS = ("dev", "prod")
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -82,12 +85,14 @@ def settings_classes() -> dict:
     """Deployable -> its settings class (where the environment variable names are defined)."""
     from analytics.settings import AnalyticsSettings
     from catalog.settings import CatalogSettings
+    from console.settings import ConsoleSettings
     from gateway.settings import GatewaySettings
     from identity.settings import IdentitySettings
     from orders.settings import OrdersSettings
     from payments.settings import PaymentsSettings
     return {"identity": IdentitySettings, "catalog": CatalogSettings, "orders": OrdersSettings,
-            "payments": PaymentsSettings, "analytics": AnalyticsSettings, "gateway": GatewaySettings}
+            "payments": PaymentsSettings, "analytics": AnalyticsSettings, "console": ConsoleSettings,
+            "gateway": GatewaySettings}
 
 
 # Read by the process, not by settings: gunicorn's configuration (chassis.gunicorn_conf), the

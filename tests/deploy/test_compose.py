@@ -7,8 +7,8 @@ import pytest
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 
-from .deploy_files import (DEPLOYABLES, ROOT, SERVICES, compose_variables, env_file, interpolate, load_yaml,
-                           unknown_variables)
+from .deploy_files import (CONSOLE, DEPLOYABLES, MIGRATED, ROOT, SERVICES, compose_variables, env_file,
+                           interpolate, load_yaml, unknown_variables)
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +54,20 @@ def test_no_secret_is_written_in_the_compose_file():
     for name, service in raw["services"].items():
         for key, value in (service.get("environment") or {}).items():
             value = str(value)
-            secret_key = any(word in key for word in ("PASSWORD", "SECRET", "AUTH"))
+            secret_key = any(word in key for word in ("PASSWORD", "SECRET", "AUTH", "KEY"))
             url_with_password = "://" in value and "@" in value and ":" in value.split("://", 1)[1].split("@")[0]
             if (secret_key or url_with_password) and "${" not in value:
                 leaks.append(f"{name}.{key}")
     assert leaks == []
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", MIGRATED)
 def test_migrations_run_once_before_the_services_processes(compose, service):
     services = compose["services"]
     migration = services[f"{service}-migrate"]
     assert (migration["command"], migration["restart"], image_of(migration)) == (["db", "upgrade"], "no", service)
-    for process, command in ((service, ["web"]), (f"{service}-worker", ["worker"])):
+    processes = [(service, ["web"])] + ([(f"{service}-worker", ["worker"])] if service in SERVICES else [])
+    for process, command in processes:
         assert services[process]["command"] == command  # the web process never migrates
         assert services[process]["depends_on"][f"{service}-migrate"]["condition"] == "service_completed_successfully"
 
@@ -91,7 +92,7 @@ def test_containers_use_the_setting_names_the_services_read(compose, deployable)
 
 
 def test_each_service_gets_its_own_database_login(compose):
-    for service in SERVICES:
+    for service in MIGRATED:
         url = compose["services"][service]["environment"][f"{service.upper()}_DATABASE_URL"]
         assert url.startswith(f"postgresql://{service}:") and url.endswith(f"@postgres:5432/{service}")
 
@@ -104,3 +105,30 @@ def test_prometheus_scrapes_every_web_and_worker_container(compose):
     workers = {name for name, service in compose["services"].items() if service.get("command") == ["worker"]}
     assert (names["web"], names["worker"]) == (webs, workers)
     assert webs == set(DEPLOYABLES) and workers == {f"{service}-worker" for service in SERVICES}
+
+
+def test_postgres_creates_a_database_and_login_for_everything_migrated(compose):
+    script = (ROOT / "deploy/postgres/init-databases.sh").read_text()
+    created = script.split("${MARKETPLACE_SERVICES:-", 1)[1].split("}", 1)[0].split()
+    passwords = {name for name in compose["services"]["postgres"]["environment"] if name.endswith("_DB_PASSWORD")}
+    assert (created, passwords) == (list(MIGRATED), {f"{name.upper()}_DB_PASSWORD" for name in MIGRATED})
+
+
+def test_the_console_signs_in_with_the_client_written_for_it_and_calls_the_apis_through_the_gateway(compose):
+    services = compose["services"]
+    console, clients = services[CONSOLE], services["identity-service-clients"]
+    assert ". /var/lib/marketplace/clients/service-clients.env" in " ".join(console["entrypoint"])
+    assert console["depends_on"]["identity-service-clients"]["condition"] == "service_completed_successfully"
+    assert "CONSOLE_CLIENT_ID" in " ".join(clients["entrypoint"])  # an older file without it is written again
+    # Its redirect URI is <public URL>/console/callback: identity and the console agree on the public URL.
+    assert clients["environment"]["IDENTITY_PUBLIC_URL"] == console["environment"]["CONSOLE_PUBLIC_URL"]
+    assert (console["environment"]["CONSOLE_GATEWAY_URL"], services["gateway"]["environment"]["GATEWAY_CONSOLE_URL"]) == (
+        "http://gateway:8000", "http://console:8000")
+
+
+def test_the_gateway_has_threads_to_serve_the_consoles_calls_while_it_forwards_its_pages(compose):
+    assert int(compose["services"]["gateway"]["environment"]["WEB_THREADS"]) > 1
+
+
+def test_the_console_refuses_to_start_without_its_token_encryption_keys():
+    assert compose_variables()["CONSOLE_TOKEN_KEYS"] == ":?"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .deploy_files import ROOT
+from .deploy_files import DEPLOYABLES, ROOT
 
 
 def stages() -> list[list[tuple[str, str]]]:
@@ -59,12 +59,25 @@ def test_the_image_runs_the_service_command_and_serves_the_web_process_by_defaul
     assert (arguments(final_stage, "ENTRYPOINT"), arguments(final_stage, "CMD")) == (['["app"]'], ['["web"]'])
 
 
+@pytest.mark.parametrize("deployable", DEPLOYABLES)
+def test_the_build_stage_copies_and_installs_each_deployable(deployable):
+    """The build's own `case` picks the package folder: run it with sh, as the build does."""
+    import subprocess
+    build = stages()[0]
+    install = next(args for args in arguments(build, "RUN") if "pip install" in args)
+    choose = re.search(r"case .*? esac", install).group(0)
+    folder = subprocess.run(["sh", "-c", f'{choose}; echo "$package"'], env={"SERVICE": deployable},
+                            capture_output=True, text=True, check=True).stdout.strip()
+    copied = {args.split()[0] for args in arguments(build, "COPY")}
+    assert (ROOT / folder / "pyproject.toml").is_file() and folder.split("/")[0] in copied
+
+
 def test_secrets_and_local_state_stay_out_of_the_build_context():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".env", ".venv", "var", "**/tests"} <= ignored
 
 
-PACKAGES = {"libs/contracts": "contracts", "libs/chassis": "chassis", "gateway": "gateway",
+PACKAGES = {"libs/contracts": "contracts", "libs/chassis": "chassis", "gateway": "gateway", "console": "console",
             **{f"services/{name}": name for name in ("identity", "catalog", "orders", "payments", "analytics")}}
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from .deploy_files import (DEPLOYABLES, OVERLAYS, SERVICES, kubernetes_validator, pod_specs, rendered_overlay,
-                           unknown_variables)
+from .deploy_files import (CONSOLE, DEPLOYABLES, MIGRATED, OVERLAYS, SERVICES, kubernetes_validator, pod_specs,
+                           rendered_overlay, unknown_variables)
 
 # Custom resources of the operators deploy/README.md installs: no schema ships for them here.
 OPERATOR_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.cnpg.io/v1", "Database"),
@@ -66,6 +66,37 @@ def test_each_service_has_web_worker_migration_service_hpa_and_pdb(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_console_has_web_migration_service_hpa_and_pdb_and_no_worker(overlay):
+    deployments, jobs = objects(overlay, "Deployment"), objects(overlay, "Job")
+    assert deployments[f"{CONSOLE}-web"]["spec"]["template"]["spec"]["containers"][0]["args"] == ["web"]
+    assert f"{CONSOLE}-worker" not in deployments
+    assert jobs[f"{CONSOLE}-migrate"]["spec"]["template"]["spec"]["containers"][0]["args"] == ["db", "upgrade"]
+    assert objects(overlay, "Service")[CONSOLE]["spec"]["selector"] == {
+        "app.kubernetes.io/name": CONSOLE, "app.kubernetes.io/component": "web"}
+    assert objects(overlay, "HorizontalPodAutoscaler")[f"{CONSOLE}-web"]["spec"]["scaleTargetRef"]["name"] == f"{CONSOLE}-web"
+    assert f"{CONSOLE}-web" in objects(overlay, "PodDisruptionBudget")
+
+
+def _env(container: dict) -> dict:
+    return {variable["name"]: variable.get("value") or variable["valueFrom"] for variable in container.get("env", [])}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_console_reads_its_client_and_token_keys_from_secrets_and_the_gateway_routes_to_it(overlay):
+    specs = pod_specs(rendered_overlay(overlay))
+    console, gateway = _env(specs[f"{CONSOLE}-web"]["containers"][0]), _env(specs["gateway"]["containers"][0])
+    secrets = {name: console[name]["secretKeyRef"]["name"] for name in
+               ("CONSOLE_CLIENT_ID", "CONSOLE_CLIENT_SECRET", "CONSOLE_TOKEN_KEYS", "DB_PASSWORD")}
+    assert secrets == {"CONSOLE_CLIENT_ID": "console-client", "CONSOLE_CLIENT_SECRET": "console-client",
+                       "CONSOLE_TOKEN_KEYS": "console-token-keys", "DB_PASSWORD": "marketplace-db-console"}
+    assert (console["CONSOLE_GATEWAY_URL"], gateway["GATEWAY_CONSOLE_URL"]) == ("http://gateway:8000",
+                                                                               "http://console:8000")
+    assert int(gateway["WEB_THREADS"]) > 1  # the console's calls come back while the gateway forwards its page
+    config = objects(overlay, "ConfigMap")["marketplace-config"]["data"]
+    assert config["CONSOLE_PUBLIC_URL"] == config["IDENTITY_PUBLIC_URL"]  # where the sign-in comes back
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_pods_run_unprivileged_on_a_read_only_root_with_a_writable_tmp(overlay):
     for name, spec in pod_specs(rendered_overlay(overlay)).items():
         volumes = {volume["name"]: volume for volume in spec["volumes"]}
@@ -81,7 +112,7 @@ def test_pods_run_unprivileged_on_a_read_only_root_with_a_writable_tmp(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_web_pods_probe_readiness_liveness_and_start(overlay):
     specs = pod_specs(rendered_overlay(overlay))
-    for name in [f"{service}-web" for service in SERVICES] + ["gateway"]:
+    for name in [f"{service}-web" for service in MIGRATED] + ["gateway"]:
         container = specs[name]["containers"][0]
         assert (container["readinessProbe"]["httpGet"]["path"], container["livenessProbe"]["httpGet"]["path"],
                 container["startupProbe"]["httpGet"]["path"]) == ("/readyz", "/livez", "/livez"), name
@@ -97,7 +128,7 @@ def test_containers_use_the_setting_names_the_services_read(overlay):
         if spec["containers"][0].get("envFrom"):
             names |= {key for key in config if key.split("_")[0] in (deployable.upper(), "MARKETPLACE")}
         assert unknown_variables(deployable, names, helpers) == set(), name
-    assert {key.split("_")[0] for key in config} <= {"MARKETPLACE", "IDENTITY", "GATEWAY"}
+    assert {key.split("_")[0] for key in config} <= {"MARKETPLACE", "IDENTITY", "CONSOLE", "GATEWAY"}
 
 
 def _selected(selector: dict, labels: dict) -> bool:
@@ -150,15 +181,21 @@ def test_network_policies_allow_the_gateway_and_the_designed_calls_only(overlay)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_console_talks_to_the_gateway_only_and_only_the_gateway_talks_to_it(overlay):
+    assert (_callers_allowed(overlay, CONSOLE), _destinations_allowed(overlay, CONSOLE)) == ({"gateway"}, {"gateway"})
+    assert _callers_allowed(overlay, "gateway") == {CONSOLE}  # besides the ingress controller and Prometheus
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_stateful_engines_come_from_operators(overlay):
     kinds = {(doc["kind"], doc["metadata"]["name"]) for doc in rendered_overlay(overlay)}
     assert {("Cluster", "marketplace-postgres"), ("RabbitmqCluster", "marketplace-rabbitmq"),
             ("Redis", "marketplace-redis")} <= kinds
     databases = {doc["spec"]["name"]: doc["spec"]["owner"] for doc in objects(overlay, "Database").values()}
-    assert databases == {service: service for service in SERVICES}
+    assert databases == {service: service for service in MIGRATED}
     roles = objects(overlay, "Cluster")["marketplace-postgres"]["spec"]["managed"]["roles"]
     assert {role["name"]: role["passwordSecret"]["name"] for role in roles} == {
-        service: f"marketplace-db-{service}" for service in SERVICES}
+        service: f"marketplace-db-{service}" for service in MIGRATED}
 
 
 def test_prod_runs_more_replicas_than_dev():
