@@ -102,3 +102,9 @@ class MarketplaceApi:
 
 def _present(params: dict) -> dict:
     return {name: value for name, value in params.items() if value not in (None, "")}
+
+
+def audit_reason_header(text: str) -> dict[str, str]:
+    """``X-Audit-Reason`` for ``text``: one line, as UTF-8 bytes (the services read it so); none when empty."""
+    line = " ".join(text.split())
+    return {"X-Audit-Reason": line.encode("utf-8").decode("latin-1")} if line else {}

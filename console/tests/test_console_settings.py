@@ -1,6 +1,7 @@
 """The settings page: a form built from each service's settings, sending only changes, conditionally."""
 from __future__ import annotations
 
+from chassis.audit import audit_reason
 from console.testing import csrf_of
 
 SETTINGS = {"moderation_enabled": True, "trusted_vendor_ids": ["ven-a"], "currency": "EUR", "max_images": 10}
@@ -68,3 +69,15 @@ def test_disabling_an_account_sends_the_reason(operator_browser, stub):
     assert stub.calls_to("/api/v1/users/u-1/disable")[0].body == {"reason": "fraud"}
     assert "Account disabled." in answer.get_data(as_text=True) and "/console/users/u-1/enable" in answer.get_data(
         as_text=True)
+
+
+def test_a_reason_beyond_latin1_reaches_the_service_whole_on_one_line(operator_browser, stub):
+    stub.answer("GET", PATH, SETTINGS, headers={"ETag": '"v1"'})
+    stub.answer("PATCH", PATH, {**SETTINGS, "max_images": 12})
+
+    answer = operator_browser.post("/console/settings/catalog", data={
+        "trusted_vendor_ids": '["ven-a"]', "currency": "EUR", "max_images": "12", "etag": '"v1"',
+        "reason": "soldes d’été\r\n5 € de moins", "csrf_token": csrf_of(operator_browser)})
+
+    assert answer.status_code == 302
+    assert audit_reason(stub.calls_to(PATH, "PATCH")[0].headers) == "soldes d’été 5 € de moins"

@@ -11,7 +11,7 @@ import json
 from flask import redirect, render_template, request, url_for
 
 from console import web
-from console.api import ApiError
+from console.api import ApiError, audit_reason_header
 from console.views.actions import action_failed
 
 SERVICES = ("identity", "catalog", "orders", "payments", "analytics")
@@ -49,7 +49,7 @@ def change_settings(service: str):
         return action_failed(ApiError(422, {"detail": str(error)}))
     if not changes:
         return redirect(url_for("console.service_settings", service=service))
-    headers = {"If-Match": request.form.get("etag", ""), "X-Audit-Reason": request.form.get("reason", "")}
+    headers = {"If-Match": request.form.get("etag", ""), **audit_reason_header(request.form.get("reason", ""))}
     try:
         web.api().patch(f"/api/v1/{service}/settings", changes, headers)
     except ApiError as error:

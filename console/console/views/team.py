@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from console import web
-from console.api import ApiError
+from console.api import ApiError, audit_reason_header
 from console.views.actions import action_failed
 
 STAFF_ROLES = ("staff", "manager", "owner")
@@ -48,14 +48,9 @@ def invite_member():
 
 
 def remove_member(user_id: str):
-    reason = header_text(request.form.get("reason", ""))
     try:
-        web.api().delete(f"{_staff_path()}/{user_id}", headers={"X-Audit-Reason": reason} if reason else None)
+        web.api().delete(f"{_staff_path()}/{user_id}", headers=audit_reason_header(request.form.get("reason", "")))
     except ApiError as error:
         return action_failed(error)
     return redirect(url_for("console.team_list", notice="removed"))
 
-
-def header_text(text: str) -> str:
-    """``text`` fit for an HTTP header: one line, Latin-1 (what HTTP/1.1 carries); others become '?'."""
-    return " ".join(text.split()).encode("latin-1", "replace").decode("latin-1")

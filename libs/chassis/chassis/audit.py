@@ -45,6 +45,21 @@ class AuditQuerySchema(ma.Schema):
     until = ma.fields.AwareDateTime(default_timezone=None)
 
 
+def audit_reason(headers) -> str | None:
+    """Why a change was made, from ``X-Audit-Reason``: UTF-8 text, which HTTP carries as raw bytes.
+
+    The WSGI server hands header bytes over as Latin-1 characters; read them back as UTF-8 so "€"
+    or "é" arrive whole, and keep the Latin-1 reading for a client that sent Latin-1 bytes.
+    """
+    value = headers.get("X-Audit-Reason")
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
 def audit_query(filters: dict):
     """Newest first, narrowed by the given filters."""
     query = select(audit_log).order_by(audit_log.c.id.desc())

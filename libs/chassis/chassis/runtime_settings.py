@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chassis import context
 from chassis.actors import event_actor
+from chassis.audit import audit_reason
 from chassis.blueprint import Blueprint
 from chassis.db import serialize
 from chassis.errors import Problem
@@ -145,6 +146,6 @@ def _patch(model, changes: dict, service: str):
         # werkzeug parses If-Match (lists, "*", weak tags); a plain string compare refused valid ones.
         if request.if_match and not request.if_match.contains(etag_of(current(uow.session, model)).strip('"')):
             raise Problem(412, "precondition-failed", "settings changed since you read them; reload and retry")
-        after = change(uow, model, changes, reason=request.headers.get("X-Audit-Reason"))
+        after = change(uow, model, changes, reason=audit_reason(request.headers))
         uow.commit()
     return after.model_dump(mode="json"), 200, {"ETag": etag_of(after)}

@@ -299,3 +299,13 @@ def test_a_hot_path_reuses_recent_settings_and_sees_this_processs_changes_at_onc
     assert changed.status_code == 200
     with runtime.uow() as uow:
         assert current(uow.session, PaymentsRuntimeSettings, max_age=60).payout_minimum_minor == 7
+
+
+def test_a_reason_sent_as_utf8_is_audited_whole(client, admin, support):
+    reason = "soldes d’été, 5 € de moins"
+    # On the wire a header is bytes: UTF-8 here, which the WSGI server hands over as Latin-1 characters.
+    client.patch(SETTINGS, json={"payout_minimum_minor": 500},
+                 headers={**admin, "X-Audit-Reason": reason.encode().decode("latin-1")})
+
+    [entry] = client.get(AUDIT, query_string={"action": "settings.changed"}, headers=support).json
+    assert entry["reason"] == reason

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from chassis.app import runtime
+from chassis.audit import audit_reason
 from chassis.auth.flask import require_auth
 from chassis.blueprint import Blueprint
 from identity.accounts.api import log_mail
@@ -61,7 +62,7 @@ class StaffMember(MethodView):
         with runtime().uow() as uow:
             check_may_manage(uow.session, vendor_id)
         with as_problems():
-            handlers.remove_staff(runtime().uow(), vendor_id, user_id, request.headers.get("X-Audit-Reason"))
+            handlers.remove_staff(runtime().uow(), vendor_id, user_id, audit_reason(request.headers))
 
 
 def _members(session, vendor_id: str) -> list[dict]:
