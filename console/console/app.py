@@ -56,6 +56,6 @@ def install_console(app: Flask, settings: ConsoleSettings) -> None:
         settings.gateway_url, connect_timeout=settings.http_connect_timeout, read_timeout=settings.http_read_timeout,
         user_agent="marketplace-console")
     app.jinja_env.filters.update(FILTERS)
-    i18n.install(app, settings.default_locale)
+    i18n.install(app, settings.default_locale, settings.timezone)
     app.register_blueprint(blueprint())
     errors.install(app)

@@ -10,8 +10,9 @@ LOCALES = ("en", "fr")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
-def install(app: Flask, default_locale: str) -> None:
+def install(app: Flask, default_locale: str, timezone: str) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = default_locale
+    app.config["BABEL_DEFAULT_TIMEZONE"] = timezone  # format_datetime converts every time to it
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     Babel(app, locale_selector=select_locale)
 

@@ -26,9 +26,22 @@ class ConsoleSettings(ServiceSettings):
     # Refresh the access token when it has less than this left, so a page's calls never race its expiry.
     refresh_margin_seconds: int = Field(default=30, ge=0)
     default_locale: str = "en"
+    # The time zone every time is shown and typed in (an IANA name); set it to analytics'
+    # reporting_timezone so lists and dashboards agree on what "a day" is.
+    timezone: str = "UTC"
     # Fernet keys, comma-separated: the first encrypts the session tokens, every one decrypts (rotation).
     # Empty in development: a random one is kept in $MARKETPLACE_VAR_DIR/console-token.key.
     token_keys: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)") from None
+        return value
 
     @field_validator("token_keys")
     @classmethod

@@ -17,11 +17,17 @@ def stub():
 
 
 @pytest.fixture
-def console_app(backend, jwks_url, stub):
+def console_settings() -> dict:
+    """Settings a test module gives its console app (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture
+def console_app(backend, jwks_url, stub, console_settings):
     """The console app on a copy of its migrated database (see chassis.testing.templates)."""
     settings = settings_for(definition(), backend, jwks_url, migrated=True, gateway_url=stub.url,
                             public_url=PUBLIC_URL, client_id=stub.client_id, client_secret=stub.client_secret,
-                            token_keys=Fernet.generate_key().decode())
+                            token_keys=Fernet.generate_key().decode(), **console_settings)
     app = create_app(settings)
     yield app
     app.extensions["console.gateway"].close()

@@ -1,11 +1,13 @@
 """Each service's audit log (``/api/v1/<service>/audit``), for operators: who changed what, and why.
 
-Filters go to the API as they are; times are typed as UTC (the console shows every time in UTC).
+Filters go to the API as they are; times are typed in the console's time zone (CONSOLE_TIMEZONE),
+the one every time is shown in.
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -47,7 +49,7 @@ def api_time(typed: str) -> str | None:
         moment = datetime.fromisoformat(typed)
     except ValueError:
         raise BadTime(typed) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(web.settings().timezone))).isoformat()
 
 
 def changes(before, after) -> list[tuple[str, str, str, bool]]:
