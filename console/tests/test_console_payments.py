@@ -231,16 +231,37 @@ def test_a_run_shows_each_payout_and_why_it_failed(operator_browser, stub):
     assert "Payout run done." in page and "ven-a" in page and "€88.00" in page and "account_closed" in page
 
 
-def test_the_preview_pays_only_available_balances_at_or_above_the_minimum(operator_browser, stub):
+def test_the_preview_shows_what_the_payments_service_says_a_run_would_pay(operator_browser, stub):
     stub.answer("GET", "/api/v1/payments/settings", {"payout_minimum_minor": 1000})
-    stub.answer("GET", "/api/v1/balances", [
-        {"vendor_id": "ven-a", "currency": "EUR", "pending_minor": 500, "available_minor": 1000},
-        {"vendor_id": "ven-b", "currency": "EUR", "pending_minor": 0, "available_minor": 999},
-        {"vendor_id": "ven-c", "currency": "EUR", "pending_minor": 0, "available_minor": -200}])
+    stub.answer("GET", "/api/v1/payouts/preview", [
+        {"vendor_id": "ven-a", "currency": "EUR", "amount_minor": 4400, "in_transit_minor": 2200,
+         "available_minor": 2200}], headers={"X-Pagination": '{"total": 1, "total_pages": 1}'})
+
+    page = operator_browser.get("/console/payouts/preview?currency=eur&vendor_id=ven-a",
+                                headers=EN).get_data(as_text=True)
+
+    assert "ven-a" in page and "<strong>€44.00</strong>" in page and page.count("€22.00") == 2
+    assert "Minimum payout: €10.00" in page
+    call = stub.calls_to("/api/v1/payouts/preview")[0]
+    assert call.args == {"vendor_id": "ven-a", "currency": "EUR", "page": "1", "page_size": "20"}
+    assert _sub(stub, call) == OPERATOR.sub
+    assert stub.calls_to("/api/v1/balances") == []
+
+
+def test_a_preview_paying_nothing_says_so(operator_browser, stub):
+    stub.answer("GET", "/api/v1/payments/settings", {"payout_minimum_minor": 1000})
+    stub.answer("GET", "/api/v1/payouts/preview", [])
 
     page = operator_browser.get("/console/payouts/preview", headers=EN).get_data(as_text=True)
 
-    assert "<strong>€10.00</strong>" in page and page.count("nothing") == 2
+    assert "A run started now would pay nothing." in page and "<table>" not in page
+
+
+def test_a_bad_currency_in_the_preview_is_explained_without_calling_the_api(operator_browser, stub):
+    answer = operator_browser.get("/console/payouts/preview?currency=euro", headers=EN)
+
+    assert answer.status_code == 422 and "is not a currency code" in answer.get_data(as_text=True)
+    assert stub.calls_to("/api/v1/payouts/preview") == []
 
 
 def test_a_vendor_reads_its_own_payouts_with_its_token(vendor_browser, stub):

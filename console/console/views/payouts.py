@@ -17,6 +17,7 @@ from console.views.vendor_orders import ROLES
 
 STATUSES = ("in_transit", "paid", "failed")
 RUNS = "/api/v1/payouts/runs"
+PREVIEW = "/api/v1/payouts/preview"
 
 
 def register(bp) -> None:
@@ -38,16 +39,14 @@ def payout_list():
 
 
 def payout_preview():
-    """What a run started now would pay: each available balance at or above the minimum, and above zero."""
-    filters = typed_filters(("currency",))
+    """What a run started now would pay, as the payments service works it out (its preview runs the run's own
+    selection, so this page never second-guesses the rule). The minimum is shown for reading only."""
+    filters = typed_filters(("vendor_id", "currency"))
     if not filters.ok:
-        return render_template("payout_preview.html", page=None, rows=[], minimum=None, filters=filters), 422
+        return render_template("payout_preview.html", page=None, minimum=None, filters=filters), 422
     minimum = web.api().get("/api/v1/payments/settings").get("payout_minimum_minor", 0)
-    page = web.listed("/api/v1/balances", **filters.query())
-    rows = [{**balance, "paid_minor": balance["available_minor"]
-             if balance["available_minor"] >= minimum and balance["available_minor"] > 0 else None}
-            for balance in page.items]
-    return render_template("payout_preview.html", page=page, rows=rows, minimum=minimum, filters=filters,
+    page = web.listed(PREVIEW, **filters.query())
+    return render_template("payout_preview.html", page=page, minimum=minimum, filters=filters,
                            run_key=uuid.uuid4().hex)
 
 

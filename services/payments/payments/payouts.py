@@ -12,6 +12,7 @@ Per vendor and currency, two transactions:
 A negative available balance (refunds after release) is never paid; later credits net it. A run
 first finishes payouts an earlier run left in transit (a crash between the two transactions): the
 provider gets the payout id as its reference, which a PSP adapter passes as its idempotency key.
+What a run pays is selected in :mod:`payments.payout_selection`, which its preview reads too.
 Scheduled runs (``payout_every_hours``) start when the last run is that old; one lock name makes
 the check and the new run one step, so two workers start one run.
 """
@@ -27,12 +28,12 @@ from sqlalchemy import select
 from chassis.db import serialize
 from chassis.runtime_settings import current
 from chassis.uow import UnitOfWork
-from payments import ledger_book
+from payments import ledger_book, payout_selection
 from payments.domain import ledger
 from payments.domain.ledger import AccountKey, AccountKind
 from payments.domain.states import PayoutStatus
 from payments.ledger_book import Source
-from payments.models import LedgerAccount, Payout, PayoutRun
+from payments.models import Payout, PayoutRun
 from payments.models.base import new_id, now, utc
 from payments.provider import provider_for
 from payments.settings import PaymentsRuntimeSettings
@@ -107,18 +108,13 @@ def _guarded(step, uow: UnitOfWork, *args):
 
 def _left_in_transit(uow: UnitOfWork, run_id: str) -> list[str]:
     with uow:
-        return list(uow.session.scalars(select(Payout.id).where(
-            Payout.status == PayoutStatus.IN_TRANSIT, Payout.run_id != run_id).order_by(Payout.created_at)))
+        return [payout.id for payout in payout_selection.left_in_transit(uow.session, other_than_run=run_id)]
 
 
 def _due(uow: UnitOfWork, minimum: int) -> list[tuple[str, str]]:
     """Vendors (and currencies) whose available balance looked payable; each is re-read under its lock."""
     with uow:
-        return [tuple(row) for row in uow.session.execute(
-            select(LedgerAccount.vendor_id, LedgerAccount.currency)
-            .where(LedgerAccount.kind == AccountKind.VENDOR_AVAILABLE,
-                   LedgerAccount.balance_minor <= ledger.owed(max(minimum, 1)))
-            .order_by(LedgerAccount.vendor_id, LedgerAccount.currency))]
+        return [(due.vendor_id, due.currency) for due in payout_selection.payable_balances(uow.session, minimum)]
 
 
 def _open(uow: UnitOfWork, run_id: str, vendor_id: str, currency: str, minimum: int) -> str | None:

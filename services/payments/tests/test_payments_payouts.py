@@ -7,10 +7,11 @@ After every test, every ledger transaction balances and every account equals the
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, table, text
 
 from chassis.runtime_settings import change
 from chassis.testing.events import published
@@ -298,3 +299,81 @@ def test_operators_filter_payouts_by_vendor_status_and_day(app, runtime, operato
     assert listed(created_from=today.isoformat(), created_to=today.isoformat()) == listed()
     assert listed(created_to=(today - timedelta(days=1)).isoformat()) == []
     assert client.get(PAYOUTS, headers=operator, query_string={"status": "lost"}).status_code == 422
+
+
+# --- the preview ------------------------------------------------------------------------------------------------
+
+PREVIEW = "/api/v1/payouts/preview"
+
+
+def leave_in_transit(runtime, vendor: str) -> str:
+    """A run that crashed after moving ``vendor``'s available balance to in transit, before asking the provider."""
+    with runtime.uow() as uow:
+        uow.session.add(PayoutRun(id="run-crashed", trigger="operator", minimum_minor=0, payout_count=1,
+                                  created_at=T0))
+        uow.commit()
+    return payouts._open(runtime.uow(), "run-crashed", vendor, "EUR", 0)
+
+
+def paid_per_vendor(runtime) -> dict[tuple[str, str], int]:
+    with runtime.uow() as uow:
+        rows = uow.session.execute(select(Payout.vendor_id, Payout.currency, func.sum(Payout.amount_minor))
+                                   .where(Payout.status == "paid").group_by(Payout.vendor_id, Payout.currency))
+        return {(vendor, currency): amount for vendor, currency, amount in rows}
+
+
+def everything_stored(runtime) -> dict[str, list]:
+    """Every row of every table, to show that nothing was written."""
+    with runtime.uow() as uow:
+        names = inspect(uow.session.connection()).get_table_names()
+        return {name: sorted(map(repr, uow.session.execute(select(text("*")).select_from(table(name)))))
+                for name in names}
+
+
+def test_the_preview_is_what_the_next_run_pays_including_payouts_left_in_transit(app, runtime, operator):
+    earned(app)
+    leave_in_transit(runtime, "ven-a")
+    earned(app)  # ven-a: 2200 in transit and 2200 available; ven-b: 5100 available
+    preview = app.test_client().get(PREVIEW, headers=operator)
+    assert preview.status_code == 200, preview.get_json()
+    assert preview.get_json() == [
+        {"vendor_id": "ven-a", "currency": "EUR", "amount_minor": 4400, "in_transit_minor": 2200,
+         "available_minor": 2200},
+        {"vendor_id": "ven-b", "currency": "EUR", "amount_minor": 5100, "in_transit_minor": 0,
+         "available_minor": 5100}]
+    run(runtime)
+    assert paid_per_vendor(runtime) == {(due["vendor_id"], due["currency"]): due["amount_minor"]
+                                        for due in preview.get_json()}
+
+
+def test_a_vendor_under_the_minimum_is_absent_from_the_preview(app, runtime, operator):
+    earned(app)
+    configure(runtime, payout_minimum_minor=2300)
+    preview = app.test_client().get(PREVIEW, headers=operator).get_json()
+    assert [(due["vendor_id"], due["amount_minor"]) for due in preview] == [("ven-b", 2550)]
+
+
+def test_the_preview_is_paged_and_filtered_by_vendor_and_currency(app, operator):
+    earned(app)
+    client = app.test_client()
+    first = client.get(PREVIEW, headers=operator, query_string={"page_size": 1})
+    assert [due["vendor_id"] for due in first.get_json()] == ["ven-a"]
+    assert json.loads(first.headers["X-Pagination"])["total"] == 2
+    assert [due["vendor_id"] for due in client.get(PREVIEW, headers=operator,
+                                                   query_string={"vendor_id": "ven-b"}).get_json()] == ["ven-b"]
+    assert client.get(PREVIEW, headers=operator, query_string={"currency": "USD"}).get_json() == []
+
+
+def test_only_operators_preview_payouts(app, vendor_a, customer):
+    client = app.test_client()
+    assert client.get(PREVIEW, headers=vendor_a).status_code == 403
+    assert client.get(PREVIEW, headers=customer).status_code == 403
+
+
+def test_a_preview_writes_nothing(app, runtime, operator):
+    earned(app)
+    leave_in_transit(runtime, "ven-a")
+    before = everything_stored(runtime)
+    assert {"payouts", "ledger_accounts", "outbox"} <= set(before)
+    assert app.test_client().get(PREVIEW, headers=operator).status_code == 200
+    assert everything_stored(runtime) == before

@@ -1,4 +1,5 @@
-"""Payouts: admin operators start a payout run; vendor staff see their own payouts, operators all of them.
+"""Payouts: admin operators start a payout run, operators preview it; vendor staff see their own payouts,
+operators all of them.
 
 Another vendor's payout answers 404, as if it did not exist.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
+from flask_smorest import Page
 from marshmallow import validate
 from sqlalchemy import select
 
@@ -24,6 +26,7 @@ from chassis.day_filters import CreationDaysSchema, created_within
 from payments.domain.states import PayoutStatus
 from payments.models import Payout, PayoutRun
 from payments.api.callers import request_reader
+from payments.payout_selection import due_payouts
 from payments.payouts import Trigger, run_payouts
 
 SECURITY = [{"bearerAuth": []}]
@@ -53,6 +56,21 @@ class RunSummarySchema(ma.Schema):
 
 class RunSchema(RunSummarySchema):
     payouts = ma.fields.List(ma.fields.Nested(PayoutSchema))
+
+
+class DuePayoutSchema(ma.Schema):
+    vendor_id = ma.fields.String()
+    currency = ma.fields.String()
+    amount_minor = ma.fields.Integer(metadata={"description": "What the run pays: in_transit_minor + available_minor"})
+    in_transit_minor = ma.fields.Integer(
+        metadata={"description": "Payouts an earlier run left in transit, which the run finishes first"})
+    available_minor = ma.fields.Integer(
+        metadata={"description": "The available balance a new payout pays (0: below the minimum, or none)"})
+
+
+class PreviewQuerySchema(ma.Schema):
+    vendor_id = ma.fields.String(validate=validate.Length(min=1, max=64))
+    currency = ma.fields.String(validate=validate.Regexp("^[A-Z]{3}$"))
 
 
 class PayoutQuerySchema(CreationDaysSchema):
@@ -87,6 +105,22 @@ def blueprint() -> Blueprint:
         def get(self):
             """Payout runs, newest first (operators)."""
             return select(PayoutRun.__table__).order_by(PayoutRun.created_at.desc(), PayoutRun.id.desc())
+
+    @bp.route("/preview")
+    class Preview(MethodView):
+        @operator_read()
+        @bp.arguments(PreviewQuerySchema, location="query")
+        @bp.response(200, DuePayoutSchema(many=True))
+        @bp.paginate(Page)
+        @bp.doc(security=SECURITY)
+        def get(self, filters):
+            """What a payout run started now would pay (operators), per vendor and currency.
+
+            By vendor: the payouts an earlier run left in transit, which the run finishes first, then each
+            available balance at least `payout_minimum_minor` (and above zero). Read by the same code the run
+            uses; writes nothing. Vendors the run would pay nothing are absent."""
+            return [due for due in due_payouts(request_session())
+                    if all(getattr(due, name) == value for name, value in filters.items())]
 
     @bp.route("/runs/<run_id>")
     class RunResource(MethodView):
