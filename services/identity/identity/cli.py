@@ -92,7 +92,10 @@ def seed_demo(if_empty: bool, output: str | None) -> None:
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Env file [default: $MARKETPLACE_VAR_DIR/service-clients.env].")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the env file already exists.")
-def service_clients(output: str | None, if_missing: bool) -> None:
+@click.option("--public-url", envvar="IDENTITY_PUBLIC_URL", default=None,
+              help="Where browsers reach the gateway: the console's redirect URI is <public-url>/console/callback "
+                   "[default: $IDENTITY_PUBLIC_URL, else http://localhost:8000].")
+def service_clients(output: str | None, if_missing: bool, public_url: str | None) -> None:
     import os
     from pathlib import Path
 
@@ -101,6 +104,6 @@ def service_clients(output: str | None, if_missing: bool) -> None:
     if if_missing and path.exists():
         click.echo(f"{path} exists: service clients kept")
         return
-    created = _run(clients.create_service_clients)
+    created = _run(clients.create_service_clients, public_url or clients.DEFAULT_PUBLIC_URL)
     clients.write_env_file(path, created)
     click.echo(f"service clients created ({', '.join(created)}); credentials in {path}")

@@ -7,6 +7,7 @@ which is where chassis' settings look for a service's own client.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from pathlib import Path
 
 from identity import handlers
@@ -14,18 +15,33 @@ from identity.handlers import RegisteredClient
 
 # Services asking others questions over HTTP with a token of their own (orders prices carts at catalog).
 CALLERS = ("orders",)
-# The back-office console signs its users in here (authorization code + PKCE, a confidential client),
-# reached through the gateway as `make run` serves it.
-CONSOLE_REDIRECT_URIS = ["http://localhost:8000/console/callback", "http://127.0.0.1:8000/console/callback"]
+# Where `make run` serves the gateway (identity's default public URL).
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+# This machine under either name: a browser may use one or the other for the same server.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
-def create_service_clients(uow) -> dict[str, RegisteredClient]:
-    """A new client per calling service, and the console's; the secrets exist only in the answer."""
+def create_service_clients(uow, public_url: str = DEFAULT_PUBLIC_URL) -> dict[str, RegisteredClient]:
+    """A new client per calling service, and the console's; the secrets exist only in the answer.
+
+    The back-office console signs its users in here (authorization code + PKCE, a confidential client),
+    coming back to the gateway at ``public_url``.
+    """
     clients = {service: handlers.create_client(uow, f"{service} service", "client_credentials", roles=["service"])
                for service in CALLERS}
     clients["console"] = handlers.create_client(uow, "console", "authorization_code", first_party=True,
-                                                redirect_uris=CONSOLE_REDIRECT_URIS)
+                                                redirect_uris=console_redirect_uris(public_url))
     return clients
+
+
+def console_redirect_uris(public_url: str) -> list[str]:
+    """``<public_url>/console/callback``; on this machine under both its names (localhost, 127.0.0.1)."""
+    base = public_url.rstrip("/")
+    parts = urllib.parse.urlsplit(base)
+    if parts.hostname not in LOCAL_HOSTS:
+        return [f"{base}/console/callback"]
+    port = f":{parts.port}" if parts.port else ""
+    return [f"{parts.scheme}://{host}{port}{parts.path}/console/callback" for host in LOCAL_HOSTS]
 
 
 def write_env_file(path: Path, clients: dict[str, RegisteredClient]) -> None:

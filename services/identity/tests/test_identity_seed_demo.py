@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from chassis.runtime_settings import current
-from identity import cli
+from identity import cli, service_clients
 from identity.models import OAuthClient
 from identity.settings import IdentityRuntimeSettings
 from identity.testing import basic_auth
@@ -110,3 +110,20 @@ def test_the_console_gets_a_confidential_first_party_authorization_code_client(w
             ["authorization_code", "refresh_token"], True, False,
             ["http://localhost:8000/console/callback", "http://127.0.0.1:8000/console/callback"])
         assert client.check_client_secret(env["CONSOLE_CLIENT_SECRET"])
+
+
+def test_the_consoles_redirect_uri_is_on_identitys_public_url(world, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "_uow", world.uow)
+    monkeypatch.setenv("IDENTITY_PUBLIC_URL", "https://marketplace.example.com/")
+    path = tmp_path / "service-clients.env"
+    CliRunner().invoke(cli.service_clients, ["--output", str(path)], catch_exceptions=False)
+    env = dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+    with world.uow() as uow:
+        client = uow.session.get(OAuthClient, env["CONSOLE_CLIENT_ID"])
+        assert client.redirect_uris == ["https://marketplace.example.com/console/callback"]
+
+
+def test_a_local_public_url_lets_the_console_come_back_to_either_name_of_this_machine():
+    assert service_clients.console_redirect_uris("http://127.0.0.1:18042") == [
+        "http://localhost:18042/console/callback", "http://127.0.0.1:18042/console/callback"]

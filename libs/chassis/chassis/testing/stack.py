@@ -10,6 +10,10 @@ Identity is wired as ``make run`` wires it: ``identity seed-demo`` writes the de
 clients) and ``identity service-clients`` writes the services' own client_credentials to an env file
 that every process gets, as honcho gives it to them.
 
+With ``console=True`` the back-office console runs too (``console web``), behind the gateway at
+``/console``, signed in through identity with the console's client from ``identity service-clients``
+(its redirect URI on the stack's gateway: identity's public URL is the gateway's).
+
     stack = Stack(workdir, env={"ORDERS_DEADLINE_SWEEP_SECONDS": "0.5"})
     stack.start()
     operator = stack.api(stack.client_credentials_token(**stack.credentials["clients"]["operator"]))
@@ -130,11 +134,12 @@ class Stack:
     """Every service (web + worker) and the gateway as real processes on free ports, on one test backend."""
 
     def __init__(self, workdir: Path, env: dict[str, str] | None = None,
-                 web_workers: dict[str, int] | None = None) -> None:
+                 web_workers: dict[str, int] | None = None, console: bool = False) -> None:
         self.workdir, self.extra_env = workdir, env or {}
         self.backend = Backend(backend_name(), workdir)
         self.gateway_url = f"http://127.0.0.1:{free_port()}"
         self.urls = {service: f"http://127.0.0.1:{free_port()}" for service in SERVICES}
+        self.console_url = f"http://127.0.0.1:{free_port()}" if console else None
         # gunicorn workers per web process ("gateway" included): one each unless said otherwise
         self.web_workers = {**WEB_WORKERS, **(web_workers or {})}
         self.processes: list[ServiceProcess] = []
@@ -159,6 +164,8 @@ class Stack:
         self._seed_identity(environments["identity"])
         webs.update(self._start_services([service for service in SERVICES if service in seeded_first], {
             service: {**env, **self.service_clients} for service, env in environments.items()}))
+        if self.console_url:
+            webs[f"{self.console_url}/readyz"] = self._start_console()
         for url, process in webs.items():
             wait_ready(url, process)
         for process in self.processes:  # a worker that died at start would only show as timeouts later
@@ -226,8 +233,15 @@ class Stack:
         self.database_urls[service] = settings.database_url
         extra = {"MARKETPLACE_VAR_DIR": str(self.workdir / "var"), "PYTHONUNBUFFERED": "1",
                  f"{prefix}TOKEN_URL": f"{identity}/oauth/token", "ORDERS_CATALOG_URL": self.urls["catalog"],
-                 "IDENTITY_SESSION_SECRET": "stack-session-secret", **self.extra_env}
+                 "IDENTITY_SESSION_SECRET": "stack-session-secret", "IDENTITY_PUBLIC_URL": self.gateway_url,
+                 **self.extra_env}
         return service_env(settings, extra)
+
+    def _start_console(self) -> ServiceProcess:
+        """The console's web process (its database a migrated copy), calling everything through the gateway."""
+        env = {**self._service_env("console"), **self.service_clients, "CONSOLE_GATEWAY_URL": self.gateway_url}
+        return self._start("console", ["web", "--bind", self.console_url[len("http://"):], "--workers",
+                                       str(self.web_workers.get("console", 1))], env)
 
     def _gateway_env(self) -> dict[str, str]:
         upstreams = {f"GATEWAY_{service.upper()}_URL": url for service, url in self.urls.items()}
@@ -235,7 +249,12 @@ class Stack:
         return {"MARKETPLACE_VAR_DIR": str(self.workdir / "var"), "PYTHONUNBUFFERED": "1", **upstreams,
                 "GATEWAY_JWT_ISSUER": self.gateway_url, "GATEWAY_JWKS_URL": jwks,
                 "GATEWAY_JWT_AUDIENCES": json.dumps([TEST_AUDIENCE]), "GATEWAY_LOG_JSON": "true",
-                **GATEWAY_LIMITS, **self.extra_env}
+                **GATEWAY_LIMITS, **self._gateway_console_env(), **self.extra_env}
+
+    def _gateway_console_env(self) -> dict[str, str]:
+        # A console page calls the APIs back through the gateway while the gateway forwards that page:
+        # with one request in flight at a time, the two would wait for each other.
+        return {"GATEWAY_CONSOLE_URL": self.console_url, "WEB_THREADS": "8"} if self.console_url else {}
 
     def _seed_identity(self, env: dict[str, str]) -> None:
         """What ``make run`` does before starting the processes: demo data, then the services' clients."""
