@@ -51,3 +51,13 @@ def test_userinfo_describes_the_user_of_a_token(signed_in):
     body = signed_in.http.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"}).json
     assert (body["email"], body["roles"]) == ("ada@example.com", ["customer"])
     assert signed_in.http.get("/oauth/userinfo").status_code == 401
+
+
+def test_userinfo_gives_the_owner_of_an_approved_vendor_the_vendor_role_and_id_as_tokens_do(world, vendors):
+    vendor_id, _ = vendors.approved_vendor("ada@example.com")
+    assert world.log_in().status_code == 302
+    token = world.tokens_for_user(world.client())["access_token"]
+
+    body = world.http.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"}).json
+
+    assert (body["roles"], body["vendor_id"]) == (["customer", "vendor"], vendor_id)

@@ -8,6 +8,7 @@ from chassis.errors import Problem
 from identity.oauth import store
 from identity.oauth.context import in_unit_of_work, server, session
 from identity.oauth.tokens import verified_claims
+from identity.vendors import membership as vendor_membership
 from identity.web.oauth_schemas import (IntrospectionRequestSchema, IntrospectionSchema, RevocationRequestSchema,
                                         TokenRequestSchema, TokenResponseSchema, UserInfoSchema, oauth_errors)
 
@@ -56,4 +57,5 @@ def _userinfo():
     user = store.active_user(session(), claims["sub"])
     if user is None:
         raise Problem(403, "forbidden", "this token does not belong to an active user")
-    return {"sub": user.id, "email": user.email, "roles": user.roles, "vendor_id": user.vendor_id}
+    # What its access tokens say: a vendor's staff get the vendor role and id from their membership.
+    return {"sub": user.id, "email": user.email, **vendor_membership.token_claims(session(), user)}
