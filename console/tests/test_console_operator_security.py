@@ -70,13 +70,42 @@ def test_a_client_without_a_name_is_refused_before_the_api_keeping_what_was_type
     assert stub.calls_to("/api/v1/clients", "POST") == []
 
 
-def test_rotating_a_vendors_client_shows_the_new_secret_once(operator_browser, stub):
-    stub.answer("POST", "/api/v1/vendors/ven-a/clients/cl-1/rotate", {"client_id": "cl-1", "client_secret": SECRET})
+def test_rotating_a_client_shows_the_new_secret_once(operator_browser, stub):
+    stub.answer("POST", "/api/v1/clients/cl-1/rotate", {"client_id": "cl-1", "client_secret": SECRET})
 
     answer = operator_browser.post("/console/clients/cl-1/rotate", data={
-        "vendor_id": "ven-a", "name": "Warehouse sync", "csrf_token": csrf_of(operator_browser)})
+        "name": "Warehouse sync", "reason": "leaked in a log", "csrf_token": csrf_of(operator_browser)})
 
+    call = stub.calls_to("/api/v1/clients/cl-1/rotate", "POST")[0]
     assert SECRET in answer.get_data(as_text=True) and answer.headers["Cache-Control"] == "no-store"
+    assert call.headers["X-Audit-Reason"] == "leaked in a log" and stub.access_tokens[call.token] == OPERATOR
+
+
+def test_every_active_client_is_offered_rotation_not_only_vendors_ones(operator_browser, stub):
+    service = {**CLIENT, "client_id": "cl-svc", "name": "orders", "roles": ["service"], "vendor_id": None}
+    revoked = {**CLIENT, "client_id": "cl-old", "revoked_at": "2026-11-02T08:00:00+00:00"}
+    stub.answer("GET", "/api/v1/clients", [CLIENT, service, revoked], headers=ONE_PAGE)
+
+    page = operator_browser.get("/console/clients").get_data(as_text=True)
+
+    assert "/console/clients/cl-1/rotate" in page and "/console/clients/cl-svc/rotate" in page
+    assert "/console/clients/cl-old/rotate" not in page
+
+
+def test_a_rotation_identity_refuses_shows_its_explanation(operator_browser, stub):
+    stub.answer("POST", "/api/v1/clients/cl-1/rotate", "only an active confidential client has a secret to rotate",
+                status=409)
+
+    answer = operator_browser.post("/console/clients/cl-1/rotate", data={"csrf_token": csrf_of(operator_browser)})
+
+    assert answer.status_code == 409 and "only an active confidential client" in answer.get_data(as_text=True)
+
+
+def test_rotating_a_client_identity_does_not_know_is_the_404_page(operator_browser, stub):
+    answer = operator_browser.post("/console/clients/nope/rotate", data={"csrf_token": csrf_of(operator_browser)},
+                                   headers={"Accept-Language": "en"})
+
+    assert answer.status_code == 404 and len(stub.calls_to("/api/v1/clients/nope/rotate", "POST")) == 1
 
 
 def test_revoking_a_client_deletes_it_at_identity(operator_browser, stub):

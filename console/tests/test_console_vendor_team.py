@@ -58,6 +58,74 @@ def test_removing_a_member_says_why_in_the_audit_header(vendor_browser, stub):
     assert stub.calls_to(f"{STAFF}/u-2", "DELETE")[0].headers["X-Audit-Reason"] == "left the company"
 
 
+def test_an_owner_gets_a_role_form_for_each_other_member_with_the_current_role_selected(vendor_browser, stub):
+    stub.answer("GET", STAFF, [OWNER, MEMBER])
+
+    page = vendor_browser.get("/console/team", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert 'action="/console/team/u-2/role"' in page and '<option value="staff" selected>' in page
+    assert f'action="/console/team/{VENDOR.sub}/role"' not in page
+    assert "invite them again" not in page
+
+
+def test_a_manager_is_offered_no_role_or_removal_forms(vendor_browser, stub):
+    stub.answer("GET", STAFF, [{**OWNER, "user_id": "u-owner"}, {**MEMBER, "user_id": VENDOR.sub, "role": "manager"}])
+
+    page = vendor_browser.get("/console/team").get_data(as_text=True)
+
+    assert "/role" not in page and "/remove" not in page and "packer@vendor-a.example" in page
+
+
+def test_changing_a_role_sends_it_with_the_reason_to_the_vendors_own_staff(vendor_browser, stub):
+    stub.answer("PATCH", f"{STAFF}/u-2", {**MEMBER, "role": "manager"})
+
+    answer = vendor_browser.post("/console/team/u-2/role?vendor_id=ven-b", data={
+        "role": "manager", "reason": "runs the warehouse", "csrf_token": csrf_of(vendor_browser)})
+
+    call = stub.calls_to(f"{STAFF}/u-2", "PATCH")[0]
+    assert answer.headers["Location"] == "/console/team?notice=role-changed"
+    assert (call.body, call.headers["X-Audit-Reason"]) == ({"role": "manager"}, "runs the warehouse")
+    assert stub.access_tokens[call.token] == VENDOR
+
+
+def test_a_role_that_is_not_one_is_refused_before_the_api(vendor_browser, stub):
+    stub.answer("GET", STAFF, [OWNER, MEMBER])
+
+    answer = vendor_browser.post("/console/team/u-2/role", data={
+        "role": "emperor", "csrf_token": csrf_of(vendor_browser)}, headers={"Accept-Language": "en"})
+
+    assert answer.status_code == 422 and "Choose a role." in answer.get_data(as_text=True)
+    assert stub.calls_to(f"{STAFF}/u-2", "PATCH") == []
+
+
+def test_demoting_the_last_owner_shows_identitys_refusal_on_the_team_page(vendor_browser, stub):
+    stub.answer("PATCH", f"{STAFF}/u-2", "the last owner of a vendor cannot be demoted", status=409)
+    stub.answer("GET", STAFF, [OWNER, MEMBER])
+
+    answer = vendor_browser.post("/console/team/u-2/role", data={
+        "role": "staff", "csrf_token": csrf_of(vendor_browser)})
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "the last owner of a vendor cannot be demoted" in page
+    assert "packer@vendor-a.example" in page
+
+
+def test_changing_the_role_of_someone_identity_hides_is_the_404_page(vendor_browser, stub):
+    answer = vendor_browser.post("/console/team/u-other/role", data={
+        "role": "owner", "csrf_token": csrf_of(vendor_browser)}, headers={"Accept-Language": "en"})
+
+    assert answer.status_code == 404 and len(stub.calls_to(f"{STAFF}/u-other", "PATCH")) == 1
+
+
+def test_a_role_change_identity_forbids_shows_its_explanation(vendor_browser, stub):
+    stub.answer("PATCH", f"{STAFF}/u-2", "only the vendor's owners may do this", status=403)
+
+    answer = vendor_browser.post("/console/team/u-2/role", data={
+        "role": "owner", "csrf_token": csrf_of(vendor_browser)})
+
+    assert answer.status_code == 403 and "only the vendor&#39;s owners may do this" in answer.get_data(as_text=True)
+
+
 def test_a_new_api_clients_secret_is_shown_once_and_a_reload_of_the_list_does_not_show_it(vendor_browser, stub):
     stub.answer("POST", CLIENTS, {"client_id": "cl-9", "client_secret": SECRET}, status=201)
     stub.answer("GET", CLIENTS, [CLIENT])

@@ -23,7 +23,8 @@ def settings(workdir) -> dict:
 MEMBERS_OPERATIONS = {
     "GET /api/v1/vendors", "POST /api/v1/vendors", "GET /api/v1/vendors/{vendor_id}",
     "GET /api/v1/vendors/{vendor_id}/staff", "POST /api/v1/vendors/{vendor_id}/staff",
-    "DELETE /api/v1/vendors/{vendor_id}/staff/{user_id}", "GET /api/v1/vendors/{vendor_id}/clients",
+    "PATCH /api/v1/vendors/{vendor_id}/staff/{user_id}", "DELETE /api/v1/vendors/{vendor_id}/staff/{user_id}",
+    "GET /api/v1/vendors/{vendor_id}/clients",
     "POST /api/v1/vendors/{vendor_id}/clients", "POST /api/v1/vendors/{vendor_id}/clients/{client_id}/rotate",
     "DELETE /api/v1/vendors/{vendor_id}/clients/{client_id}",
 }

@@ -1,12 +1,11 @@
-"""Every OAuth2 client, for operators: list, register (its secret shown once), revoke; a vendor's client's
-secret can also be rotated (admins act on any vendor's clients through the vendor's own endpoint)."""
+"""Every OAuth2 client, for operators: list, register and rotate (the secret shown once), revoke."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from console import web
-from console.api import ApiError
+from console.api import ApiError, audit_reason_header
 from console.views.actions import action_failed
 from console.views.shown_once import shown_once
 
@@ -53,11 +52,9 @@ def revoke_oauth_client(client_id: str):
 
 
 def rotate_oauth_client(client_id: str):
-    vendor_id = request.form.get("vendor_id", "")
-    if not vendor_id:  # only vendors' clients have a rotation endpoint
-        return render_template("error.html", status=404), 404
     try:
-        rotated = web.api().post(f"/api/v1/vendors/{vendor_id}/clients/{client_id}/rotate")
+        rotated = web.api().post(f"/api/v1/clients/{client_id}/rotate",
+                                 headers=audit_reason_header(request.form.get("reason", "")))
     except ApiError as error:
         return action_failed(error)
     return shown_once("client_secret.html", client=rotated, name=request.form.get("name", ""), rotated=True,

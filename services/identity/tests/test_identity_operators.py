@@ -14,10 +14,12 @@ def write_requests(vendors, user_id: str, client_id: str, vendor_id: str):
         ("PUT", f"/api/v1/users/{user_id}/roles", {"roles": ["customer"], "reason": "checked"}),
         ("POST", f"/api/v1/users/{user_id}/revoke-sessions", reason),
         ("POST", "/api/v1/clients", {"name": "x", "grant_type": "client_credentials", "roles": ["service"]}),
+        ("POST", f"/api/v1/clients/{client_id}/rotate", None),
         ("DELETE", f"/api/v1/clients/{client_id}", None),
         *[("POST", f"/api/v1/vendors/{vendor_id}/{decision}", reason)
           for decision in ("approve", "reject", "suspend", "reinstate")],
         ("POST", f"/api/v1/vendors/{vendor_id}/staff", {"email": "x@example.com"}),
+        ("PATCH", f"/api/v1/vendors/{vendor_id}/staff/{user_id}", {"role": "manager"}),
         ("DELETE", f"/api/v1/vendors/{vendor_id}/staff/{user_id}", None),
         ("POST", f"/api/v1/vendors/{vendor_id}/clients", {"name": "x"}),
         ("POST", f"/api/v1/vendors/{vendor_id}/clients/{client_id}/rotate", None),

@@ -5,7 +5,7 @@ import pytest
 
 from identity.domain import RuleViolation
 from identity.vendors.domain import (REQUESTED_STATUS, Conflict, IllegalTransition, StaffRole, VendorDecision, VendorStatus,
-                                     check_reason, check_staff_removal, next_status)
+                                     check_reason, check_staff_removal, check_staff_role_change, next_status)
 
 
 def test_allowed_transitions():
@@ -36,3 +36,11 @@ def test_the_last_owner_cannot_be_removed_but_other_staff_can():
         check_staff_removal(StaffRole.OWNER, owners_left_after=0)
     check_staff_removal(StaffRole.OWNER, owners_left_after=1)
     check_staff_removal(StaffRole.STAFF, owners_left_after=0)
+
+
+def test_the_last_owner_cannot_be_demoted_but_may_stay_owner():
+    with pytest.raises(Conflict):
+        check_staff_role_change(StaffRole.OWNER, StaffRole.MANAGER, owners_left_after=0)
+    check_staff_role_change(StaffRole.OWNER, StaffRole.OWNER, owners_left_after=0)
+    check_staff_role_change(StaffRole.OWNER, StaffRole.STAFF, owners_left_after=1)
+    check_staff_role_change(StaffRole.STAFF, StaffRole.OWNER, owners_left_after=0)

@@ -46,6 +46,10 @@ class StaffInvitationSchema(ma.Schema):
                             validate=validate.OneOf([role.value for role in StaffRole]))
 
 
+class StaffRoleSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=validate.OneOf([role.value for role in StaffRole]))
+
+
 class StaffMemberSchema(ma.Schema):
     user_id = ma.fields.String()
     email = ma.fields.String()

@@ -1,4 +1,4 @@
-"""A vendor's staff: owners invite and remove people; managers may list them."""
+"""A vendor's staff: owners invite and remove people and change their roles; managers may list them."""
 from __future__ import annotations
 
 from flask import request
@@ -11,7 +11,7 @@ from chassis.auth.flask import require_auth
 from chassis.blueprint import Blueprint
 from identity.accounts.api import log_mail
 from identity.api.problems import as_problems
-from identity.api.schemas import StaffInvitationSchema, StaffMemberSchema
+from identity.api.schemas import StaffInvitationSchema, StaffMemberSchema, StaffRoleSchema
 from identity.api.vendor_access import check_may_manage, check_may_read_staff
 from identity.models import User
 from identity.models.vendors import VendorMember
@@ -63,6 +63,20 @@ class StaffMember(MethodView):
             check_may_manage(uow.session, vendor_id)
         with as_problems():
             handlers.remove_staff(runtime().uow(), vendor_id, user_id, audit_reason(request.headers))
+
+    @require_auth()
+    @blueprint.arguments(StaffRoleSchema)
+    @blueprint.response(200, StaffMemberSchema)
+    @blueprint.doc(security=SECURITY)
+    def patch(self, change, vendor_id, user_id):
+        """Change someone's role (owners); the last owner cannot be demoted. Say why in `X-Audit-Reason`."""
+        with runtime().uow() as uow:
+            check_may_manage(uow.session, vendor_id)
+        with as_problems():
+            handlers.change_staff_role(runtime().uow(), vendor_id, user_id, StaffRole(change["role"]),
+                                       audit_reason(request.headers))
+        with runtime().uow() as uow:
+            return next(member for member in _members(uow.session, vendor_id) if member["user_id"] == user_id)
 
 
 def _members(session, vendor_id: str) -> list[dict]:

@@ -17,15 +17,16 @@ def create_vendor_client(uow, vendor_id: str, name: str) -> RegisteredClient:
         return client
 
 
-def rotate_client_secret(uow, client_id: str, vendor_id: str | None = None) -> RegisteredClient:
-    """A new secret, shown once; the old one stops working at once."""
+def rotate_client_secret(uow, client_id: str, vendor_id: str | None = None,
+                         reason: str | None = None) -> RegisteredClient:
+    """A new secret, shown once; the old one stops working at once (a client of ``vendor_id`` when given)."""
     with uow:
         client = _client(uow.session, client_id, vendor_id)
         if client.is_public or client.revoked_at is not None:
             raise Conflict("only an active confidential client has a secret to rotate")
         secret = domain.new_secret()
         client.secret_hash = domain.hash_secret(secret)
-        uow.audit("client.secret_rotated", "client", client_id)
+        uow.audit("client.secret_rotated", "client", client_id, reason=reason)
         uow.commit()
         return RegisteredClient(client_id, secret)
 

@@ -92,8 +92,14 @@ def check_staff_removal(role: StaffRole, owners_left_after: int) -> None:
         raise Conflict("the last owner of a vendor cannot be removed")
 
 
+def check_staff_role_change(current: StaffRole, new: StaffRole, owners_left_after: int) -> None:
+    """Demoting the last owner would leave the vendor without an owner, as removing them would."""
+    if current is StaffRole.OWNER and new is not StaffRole.OWNER and owners_left_after == 0:
+        raise Conflict("the last owner of a vendor cannot be demoted")
+
+
 def may_manage(role: StaffRole | None) -> bool:
-    """Invite and remove staff, create and revoke API clients."""
+    """Invite, remove and change the role of staff, create and revoke API clients."""
     return role is StaffRole.OWNER
 
 

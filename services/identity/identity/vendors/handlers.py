@@ -19,7 +19,7 @@ from identity.settings import IdentityRuntimeSettings
 from identity.vendors import membership
 from identity.vendors.domain import (EVENT_TYPES, Conflict, NotFound, StaffRole, VendorDecision,
                                      VendorStatus, check_country, check_reason, check_staff_removal,
-                                     next_status)
+                                     check_staff_role_change, next_status)
 
 AUTO_APPROVAL_REASON = "automatic approval (vendor_auto_approval is on)"
 
@@ -136,6 +136,22 @@ def remove_staff(uow, vendor_id: str, user_id: str, reason: str | None = None) -
         uow.session.delete(uow.session.get(VendorMember, user_id))
         uow.audit("vendor.staff_removed", "vendor", vendor_id, before={"user_id": user_id, "role": role.value},
                   reason=reason)
+        uow.commit()
+
+
+def change_staff_role(uow, vendor_id: str, user_id: str, role: StaffRole, reason: str | None = None) -> None:
+    """Give a staff member another role; the last owner cannot be demoted. Access follows at once: every
+    request reads the caller's role from the membership (tokens only say ``vendor``)."""
+    with uow:
+        existing_vendor(uow.session, vendor_id, lock=True)  # serialises with removals: one owner always stays
+        before = membership.role_in(uow.session, vendor_id, user_id)
+        if before is None:
+            raise NotFound("no such staff member")
+        check_staff_role_change(before, role, membership.owner_count(uow.session, vendor_id) - 1)
+        if before is not role:
+            uow.session.get(VendorMember, user_id).role = role.value
+            uow.audit("vendor.staff_role_changed", "vendor", vendor_id, reason=reason,
+                      before={"user_id": user_id, "role": before.value}, after={"user_id": user_id, "role": role.value})
         uow.commit()
 
 
