@@ -69,3 +69,24 @@ def test_staff_of_an_approved_vendor_get_its_vendor_id_in_their_tokens(vendors):
     token = vendors.world.tokens_for_user(vendors.world.client())["access_token"]
     principal = verifier_of(vendors.world).verify(token)
     assert (set(principal.roles), principal.vendor_id) == ({"customer", "vendor"}, vendor_id)
+
+
+def test_a_vendors_secret_answers_are_not_cached(vendors):
+    vendor_id, owner = vendors.approved_vendor("owner@a.example")
+    created = vendors.http.post(f"/api/v1/vendors/{vendor_id}/clients", json={"name": "erp"}, headers=owner)
+    rotated = vendors.http.post(f"/api/v1/vendors/{vendor_id}/clients/{created.json['client_id']}/rotate",
+                                headers=owner)
+
+    assert (created.headers["Cache-Control"], rotated.headers["Cache-Control"]) == ("no-store", "no-store")
+
+
+def test_a_vendors_rotation_is_audited_with_the_reason(vendors):
+    vendor_id, owner = vendors.approved_vendor("owner@a.example")
+    client = vendor_client(vendors, vendor_id, owner)
+
+    vendors.http.post(f"/api/v1/vendors/{vendor_id}/clients/{client['client_id']}/rotate",
+                      headers={**owner, "X-Audit-Reason": "ERP reinstalled"})
+
+    entry = vendors.http.get("/api/v1/identity/audit", query_string={"action": "client.secret_rotated"},
+                             headers=vendors.admin).json[0]
+    assert (entry["target_id"], entry["reason"]) == (client["client_id"], "ERP reinstalled")
