@@ -38,6 +38,10 @@ CSV = b"created_at,entry_id,kind,amount\r\n2026-11-10T10:00:00+00:00,7,release,2
 EN = {"Accept-Language": "en"}
 
 
+def without_scope(rule: dict) -> dict:
+    return {name: value for name, value in rule.items() if name != "scope"}
+
+
 def _sub(stub, call) -> str:
     return stub.access_tokens[call.token].sub
 
@@ -98,8 +102,9 @@ def test_a_vendor_gets_the_403_page_on_the_operators_money_pages(vendor_browser,
     assert stub.calls == []
 
 
-def test_commission_rules_are_listed_in_precedence_with_their_terms(operator_browser, stub):
-    stub.answer("GET", "/api/v1/commission-rules", [RULE, DEFAULT_RULE])
+def test_commission_rules_are_listed_in_precedence_with_their_terms_and_scope(operator_browser, stub):
+    # The list's rows are the rules' columns: no "scope" there (a single rule has one), the console names it.
+    stub.answer("GET", "/api/v1/commission-rules", [without_scope(RULE), without_scope(DEFAULT_RULE)])
 
     page = operator_browser.get("/console/commission-rules", headers=EN).get_data(as_text=True)
 

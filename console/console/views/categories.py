@@ -9,6 +9,7 @@ from flask import redirect, render_template, request, url_for
 
 from console import web
 from console.api import ApiError
+from console.display_names import category_names
 from console.views.actions import action_failed
 from console.views.catalog_forms import form_refused
 
@@ -45,7 +46,7 @@ def create_category():
 
 def category_page(category_id: str):
     category = web.api().get(f"/api/v1/categories/{category_id}")
-    return render_template("category.html", category=category, kinds=KINDS, form={},
+    return render_template("category.html", category=category, kinds=KINDS, form={}, names=category_names(),
                            notice=request.args.get("notice"))
 
 
@@ -90,7 +91,7 @@ def _change(category_id: str, call, notice: str):
         call()
     except ApiError as error:
         category = web.api().get(f"/api/v1/categories/{category_id}")
-        return form_refused(error, "category.html", category=category, kinds=KINDS)
+        return form_refused(error, "category.html", category=category, kinds=KINDS, names=category_names())
     return redirect(url_for("console.category_page", category_id=category_id, notice=notice))
 
 

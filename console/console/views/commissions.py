@@ -9,6 +9,7 @@ from flask import redirect, render_template, request, url_for
 
 from console import web
 from console.api import ApiError
+from console.display_names import vendor_names
 from console.views.actions import action_failed
 from console.views.commission_terms import BadTerms, amount_from, terms_from, typed_terms
 
@@ -27,10 +28,20 @@ def register(bp) -> None:
 def rule_list(typed: dict | None = None, errors: list[str] | None = None, status: int = 200):
     """The rules (most specific first, as the API sorts them), the new-rule form and the preview."""
     page = web.listed(RULES)
+    for rule in page.items:
+        rule.setdefault("scope", scope_of(rule))
     preview, preview_errors = _preview()
     return render_template("commission_rules.html", page=page, typed=typed or EMPTY_RULE, errors=errors or [],
+                           vendors=vendor_names(rule.get("vendor_id") for rule in page.items),
                            preview=preview, preview_errors=preview_errors, asked=request.args,
                            notice=request.args.get("notice")), status
+
+
+def scope_of(rule: dict) -> str:
+    """The API's list rows are the rules' columns, without the ``scope`` its single rule carries."""
+    vendor, category = rule.get("vendor_id"), rule.get("category_id")
+    return ("vendor_category" if vendor and category else "vendor" if vendor else "category" if category
+            else "default")
 
 
 def create_rule():

@@ -12,6 +12,7 @@ from datetime import date
 from flask import Response, render_template
 
 from console import web
+from console.display_names import vendor_names
 from console.views.query_filters import TypedFilters, typed_filters
 from console.views.vendor_orders import ROLES
 
@@ -28,7 +29,9 @@ def register(bp) -> None:
 def balance_list():
     filters = typed_filters(_vendor_field() + ("currency",))
     page = web.listed("/api/v1/balances", **filters.query()) if filters.ok else None
-    return render_template("balances.html", page=page, filters=filters), 200 if filters.ok else 422
+    vendors = vendor_names(balance.get("vendor_id") for balance in page.items) \
+        if page is not None and web.current_session().user.is_operator else {}
+    return render_template("balances.html", page=page, filters=filters, vendors=vendors), 200 if filters.ok else 422
 
 
 def statement():

@@ -5,6 +5,7 @@ from flask import redirect, render_template, request, url_for
 
 from console import web
 from console.api import ApiError
+from console.display_names import vendor_names
 from console.views.actions import action_failed
 
 REVIEWED_FIELDS = ("title", "brand", "gtin", "category_id", "attributes", "description")
@@ -19,7 +20,8 @@ def register(bp) -> None:
 def moderation_queue():
     products = web.api().get("/api/v1/products/moderation")
     return render_template("moderation.html", products=products, notice=request.args.get("notice"),
-                           submitted_fields=submitted_fields)
+                           submitted_fields=submitted_fields,
+                           vendors=vendor_names(product.get("vendor_id") for product in products))
 
 
 def submitted_fields(product: dict) -> list[dict]:

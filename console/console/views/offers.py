@@ -9,6 +9,7 @@ from flask_babel import get_locale
 
 from console import web
 from console.api import ApiError
+from console.display_names import product_names
 from console.views.actions import action_failed
 from console.views.vendor_orders import ROLES
 
@@ -24,7 +25,8 @@ def register(bp) -> None:
 
 def offer_list():
     page = web.listed("/api/v1/offers")
-    return render_template("offers.html", page=page, notice=request.args.get("notice"))
+    return render_template("offers.html", page=page, notice=request.args.get("notice"),
+                           product_titles=product_names(offer.get("product_id") for offer in page.items))
 
 
 def change_offer(offer_id: str):
@@ -40,7 +42,8 @@ def change_offer(offer_id: str):
     except ApiError as error:
         return action_failed(error)
     if request.headers.get("HX-Request"):
-        return render_template("partials/offer_row.html", offer=offer, notice="offer")
+        return render_template("partials/offer_row.html", offer=offer, notice="offer",
+                               product_titles=product_names([offer.get("product_id")]))
     return redirect(url_for("console.offer_list", notice="offer"))
 
 

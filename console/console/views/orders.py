@@ -7,6 +7,7 @@ from flask_babel import gettext
 
 from console import web
 from console.api import ApiError
+from console.display_names import vendor_names
 from console.order_filters import STATUSES, read_filters
 from console.views.actions import action_failed
 
@@ -30,7 +31,8 @@ def customer_order_list():
 def customer_order_detail(order_id: str):
     order = web.api().get(f"/api/v1/orders/{order_id}")
     return render_template("order.html", order=order, payments=_payments(order_id),
-                           timeline=_in_time_order(order.get("timeline") or []), notice=request.args.get("notice"))
+                           timeline=_in_time_order(order.get("timeline") or []), notice=request.args.get("notice"),
+                           vendors=vendor_names(part.get("vendor_id") for part in order.get("vendor_orders") or []))
 
 
 def force_cancel_order(order_id: str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import render_template
 
 from console import web
+from console.display_names import vendor_names
 from console.views.query_filters import typed_filters
 
 PAYMENT_STATUSES = ("pending", "authorized", "failed", "settled")
@@ -35,7 +36,8 @@ def payment_detail(payment_id: str):
     # Refunds are filtered by order; an order has one live payment, but keep only this one's.
     refunds = web.api().get_page("/api/v1/refunds", page_size=100, order_id=payment["order_id"]).items
     return render_template("payment.html", payment=payment,
-                           refunds=[refund for refund in refunds if refund.get("payment_id") == payment_id])
+                           refunds=[refund for refund in refunds if refund.get("payment_id") == payment_id],
+                           vendors=vendor_names(charge.get("vendor_id") for charge in payment.get("charges") or []))
 
 
 def refund_list():

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 
 from console import web
 from console.api import ApiError
+from console.display_names import vendor_names
 from console.views.actions import action_failed
 from console.views.catalog_forms import InvalidInput, attribute_values, form_refused, invalid_input
 from console.views.categories import indented_categories
@@ -36,7 +37,8 @@ def product_list():
                "q": request.args.get("q", "").strip() or None,
                "vendor_id": (request.args.get("vendor_id", "").strip() or None) if operator else None}
     page = web.listed("/api/v1/products", scope="all" if operator else "mine", **filters)
-    return render_template("products.html", page=page, filters=filters, statuses=STATUSES,
+    vendors = vendor_names(product.get("vendor_id") for product in page.items) if operator else {}
+    return render_template("products.html", page=page, filters=filters, statuses=STATUSES, vendors=vendors,
                            notice=request.args.get("notice"))
 
 
@@ -62,14 +64,16 @@ def product_page(product_id: str):
     product = web.api().get(f"/api/v1/products/{product_id}")
     media = web.api().get(f"/api/v1/products/{product_id}/media")
     return render_template("product.html", product=product, media=media, form=_as_form(product),
-                           notice=request.args.get("notice"), **_form_context(product.get("category_id")))
+                           vendors=vendor_names([product.get("vendor_id")]), notice=request.args.get("notice"),
+                           **_form_context(product.get("category_id")))
 
 
 def edit_product(product_id: str):
     """Every field of the form is sent: for an approved product the API keeps only real changes pending."""
     product = web.api().get(f"/api/v1/products/{product_id}")
     media = web.api().get(f"/api/v1/products/{product_id}/media")
-    context = {"product": product, "media": media, **_form_context(request.form.get("category_id") or None)}
+    context = {"product": product, "media": media, "vendors": vendor_names([product.get("vendor_id")]),
+               **_form_context(request.form.get("category_id") or None)}
     try:
         web.api().patch(f"/api/v1/products/{product_id}", _typed_fields(context["rules"]))
     except InvalidInput as error:

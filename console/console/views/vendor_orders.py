@@ -8,6 +8,7 @@ from flask_babel import gettext
 
 from console import web
 from console.api import ApiError
+from console.display_names import vendor_names
 from console.views.actions import action_failed
 
 STATUSES = ("awaiting_acceptance", "accepted", "partially_shipped", "shipped", "delivered", "completed",
@@ -26,7 +27,9 @@ def register(bp) -> None:
 def order_list():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     page = web.listed("/api/v1/vendor-orders", status=status)
-    return render_template("vendor_orders.html", page=page, status=status, statuses=STATUSES)
+    vendors = vendor_names(order.get("vendor_id") for order in page.items) \
+        if web.current_session().user.is_operator else {}
+    return render_template("vendor_orders.html", page=page, status=status, statuses=STATUSES, vendors=vendors)
 
 
 def order_detail(vendor_order_id: str):
