@@ -176,3 +176,12 @@ def test_a_vendor_is_refused_the_operators_security_pages(vendor_browser, stub):
 
     assert [vendor_browser.get(page).status_code for page in pages] == [403, 403, 403]
     assert stub.calls == []
+
+
+def test_a_vendors_client_shows_the_vendors_name(operator_browser, stub):
+    stub.answer("GET", "/api/v1/clients", [CLIENT], headers=ONE_PAGE)
+    stub.answer("GET", "/api/v1/vendors/ven-a", {"id": "ven-a", "company_name": "Atelier Lumière"})
+
+    page = operator_browser.get("/console/clients").get_data(as_text=True)
+
+    assert "<td>Atelier Lumière</td>" in page

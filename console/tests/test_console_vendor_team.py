@@ -172,3 +172,11 @@ def test_a_team_identity_hides_is_the_404_page(vendor_browser, stub):
     answer = vendor_browser.get("/console/team", headers={"Accept-Language": "en"})
 
     assert answer.status_code == 404 and "Page not found" in answer.get_data(as_text=True)
+
+
+def test_team_statuses_are_words_of_the_readers_language(vendor_browser, stub):
+    stub.answer("GET", STAFF, [OWNER, {**MEMBER, "status": "invited"}])
+
+    page = vendor_browser.get("/console/team", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+
+    assert "<td>Invité</td>" in page and "<td>invited</td>" not in page

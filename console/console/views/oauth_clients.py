@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from console import web
 from console.api import ApiError, audit_reason_header
+from console.display_names import vendor_names
 from console.views.actions import action_failed
 from console.views.shown_once import shown_once
 
@@ -23,6 +24,7 @@ def register(bp) -> None:
 def oauth_client_list(form: dict | None = None, problem: str | None = None, status: int = 200):
     page = web.listed("/api/v1/clients")
     return render_template("oauth_clients.html", page=page, form=form or {}, grant_types=GRANT_TYPES,
+                           vendor_names=vendor_names(client.get("vendor_id") for client in page.items),
                            problem=problem, notice=request.args.get("notice")), status
 
 
