@@ -36,7 +36,7 @@ class World:
 
 def build_world(stack: LoadStack, products: int, customers: int, bulk_products: int) -> World:
     world = World()
-    operator = stack.api(stack.client_credentials_token(**stack.credentials["clients"]["operator"]))
+    operator = stack.operator_api()
     vendors = {seeded["vendor_id"]: stack.api(stack.client_credentials_token(**seeded["client"]))
                for seeded in stack.credentials["vendors"]}
     world.vendor_tokens = {vendor_id: api.token for vendor_id, api in vendors.items()}

@@ -95,18 +95,14 @@ def sign_in(stack):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    running = Stack(tmp_path_factory.mktemp("console-browser"), console=True)
-    try:
-        running.start()
+    with Stack(tmp_path_factory.mktemp("console-browser"), console=True) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
 def operator_api(stack) -> ApiClient:
     """The demo operator's client (client_credentials, operator + admin)."""
-    return stack.api(stack.client_credentials_token(**stack.credentials["clients"]["operator"]))
+    return stack.operator_api()
 
 
 @pytest.fixture(scope="module")

@@ -41,18 +41,14 @@ class Vendor:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    running = Stack(tmp_path_factory.mktemp("marketplace-journey"), env=SWEEPS)
-    try:
-        running.start()
+    with Stack(tmp_path_factory.mktemp("marketplace-journey"), env=SWEEPS) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
 def operator(stack) -> ApiClient:
     """The demo operator's client (client_credentials, operator + admin)."""
-    return stack.api(stack.client_credentials_token(**stack.credentials["clients"]["operator"]))
+    return stack.operator_api()
 
 
 @pytest.fixture(scope="module")

@@ -171,6 +171,18 @@ class Stack:
         for process in self.processes:  # a worker that died at start would only show as timeouts later
             assert process.process.poll() is None, f"{process.argv} exited:\n{process.log()[-3000:]}"
 
+    def __enter__(self) -> "Stack":
+        """``with Stack(workdir) as stack:`` starts it, and stops it even when starting fails half-way."""
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
     def stop(self) -> None:
         with ThreadPoolExecutor(len(self.processes) or 1) as pool:  # each waits for its own graceful exit
             list(pool.map(ServiceProcess.stop, self.processes))
@@ -221,6 +233,10 @@ class Stack:
     def api(self, token: str | None = None) -> ApiClient:
         """A JSON client of the gateway, with ``token`` as bearer if given."""
         return ApiClient(self.gateway_url, token)
+
+    def operator_api(self) -> ApiClient:
+        """The demo operator's client (client_credentials, operator + admin)."""
+        return self.api(self.client_credentials_token(**self.credentials["clients"]["operator"]))
 
     # --- set-up
 
