@@ -157,3 +157,25 @@ def test_the_language_switch_shows_the_console_in_french_and_back(stack, page, s
 
     expect(page.get_by_role("heading", name="Marketplace dashboard")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+# --- every page
+
+def test_the_first_tab_stop_skips_the_menu_to_the_page(stack, page, sign_in):
+    sign_in(page, stack.credentials["operator"])
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_on_a_phone_wide_screen_the_page_does_not_scroll_sideways(stack, page, sign_in, screenshot):
+    sign_in(page, stack.credentials["operator"])
+    page.set_viewport_size({"width": 375, "height": 740})
+
+    page.goto(console(stack, "/customer-orders"))
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "orders-on-a-phone")
