@@ -52,13 +52,24 @@ def test_unreadable_periods_fall_back_to_the_default():
     assert picked == [30, 30, 30, 30]
 
 
-def test_every_text_of_the_console_has_a_french_translation():
+def console_texts() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    texts = {message for _, _, message, *_ in extract_from_dir(PACKAGE, method_map) if isinstance(message, str)}
-    with (PACKAGE / "translations/fr/LC_MESSAGES/messages.po").open("rb") as po:
-        french = {message.id: message.string for message in read_po(po) if message.id}
+    return {message for _, _, message, *_ in extract_from_dir(PACKAGE, method_map) if isinstance(message, str)}
 
-    assert sorted(text for text in texts if not french.get(text)) == []
+
+def french_texts() -> dict[str, str]:
+    with (PACKAGE / "translations/fr/LC_MESSAGES/messages.po").open("rb") as po:
+        return {message.id: message.string for message in read_po(po) if message.id}
+
+
+def test_every_text_of_the_console_has_a_french_translation():
+    french = french_texts()
+
+    assert sorted(text for text in console_texts() if not french.get(text)) == []
+
+
+def test_no_french_translation_outlives_its_text():
+    assert sorted(set(french_texts()) - console_texts()) == []
 
 
 def test_the_last_date_under_a_chart_ends_at_its_point_so_it_stays_inside_the_chart():
