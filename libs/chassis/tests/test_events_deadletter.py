@@ -173,3 +173,15 @@ def _redeliver(broker: Connection, runtime, message: Message) -> Message:
         message.body, exchange="", routing_key=runtime.topology.queue_name("payments"),
         content_type=message.content_type, content_encoding=message.content_encoding, headers=message.headers)
     return receive(broker, runtime.topology.queue("payments"))
+
+
+def test_an_event_dead_lettered_twice_is_replayed_once(runtime, broker, dead_letters):
+    # Delivery is at least once: a message redelivered after a lost ack is dead-lettered again.
+    first = order_placed("o-1")
+    dead_letter(runtime, broker, first, first)
+    assert [letter.event_id for letter in dead_letters.list()] == [first.id, first.id]
+
+    assert [letter.event_id for letter in dead_letters.replay(first.id)] == [first.id]
+
+    assert [body["id"] for body in take_all(broker, runtime.topology.queue("payments"))] == [first.id]
+    assert dead_letters.list() == []

@@ -98,13 +98,21 @@ class DeadLetterQueue:
         return letters
 
     def replay(self, event_id: str | None = None, limit: int = 1000) -> list[DeadLetter]:
-        """Send matching dead letters (all if ``event_id`` is None) back to the service's queue."""
-        replayed = []
+        """Send matching dead letters (all if ``event_id`` is None) back to the service's queue.
+
+        An event is sent back once: a second letter of the same event (delivery is at least once, so
+        a redelivered message can be dead-lettered twice) is dropped, not replayed again.
+        """
+        replayed, sent_ids = [], set()
         producer = Producer(self.connection.default_channel)
         for message in self._fetch(limit):
             letter = _as_dead_letter(message)
             if event_id is not None and letter.event_id != event_id:
                 continue
+            if letter.event_id is not None and letter.event_id in sent_ids:
+                message.ack()
+                continue
+            sent_ids.add(letter.event_id)
             # Straight to the service's own queue, not the topic exchange: other
             # consumers already handled this event.
             producer.publish(message.body, exchange="", routing_key=self.topology.queue_name(self.service),
