@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import replace
+from datetime import date, datetime
 from functools import wraps
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, g, redirect, request, url_for
 
@@ -124,6 +126,11 @@ def signed_in(*roles: str):
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+def today() -> date:
+    """Today in the console's time zone (CONSOLE_TIMEZONE), where the reader's days are counted."""
+    return datetime.now(ZoneInfo(settings().timezone)).date()
 
 
 def listed(path: str, **filters):

@@ -37,3 +37,27 @@ def test_times_typed_in_a_filter_are_read_in_the_console_time_zone(operator_brow
 def test_an_unknown_time_zone_stops_the_console_naming_it():
     with pytest.raises(ValidationError, match="Mars/Olympus_Mons"):
         ConsoleSettings(timezone="Mars/Olympus_Mons", client_id="c", client_secret="s")
+
+
+
+def test_today_is_the_console_time_zones_day(console_app):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from console import web
+    with console_app.test_request_context():
+        assert web.today() == datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def test_a_statement_covers_this_month_so_far_by_the_console_time_zones_days(vendor_browser, stub, monkeypatch):
+    from datetime import date
+
+    from console import web
+    monkeypatch.setattr(web, "today", lambda: date(2026, 12, 1))
+    stub.answer("GET", "/api/v1/ledger/statement", {"opening_balance_minor": 0, "closing_balance_minor": 0,
+                                                    "currency": "EUR", "entries": [], "next_cursor": None})
+
+    vendor_browser.get("/console/statement")
+
+    args = stub.calls_to("/api/v1/ledger/statement")[0].args
+    assert (args["from"], args["to"]) == ("2026-12-01", "2026-12-01")

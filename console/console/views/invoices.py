@@ -2,7 +2,6 @@
 API renders (every commission line, charges and reversals, with the rule that applied)."""
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 from flask import render_template
@@ -39,7 +38,7 @@ def _invoice_filters() -> tuple[TypedFilters, str]:
     both are known)."""
     user = web.current_session().user
     names = ("vendor_id", "month") if user.is_operator else ("month",)
-    filters = typed_filters(names, defaults={"month": date.today().strftime("%Y-%m")})
+    filters = typed_filters(names, defaults={"month": web.today().strftime("%Y-%m")})
     vendor_id = filters.typed.get("vendor_id", "") if user.is_operator else user.vendor_id or ""
     return filters, vendor_id if filters.typed["month"] else ""
 

@@ -7,7 +7,6 @@ and cells a spreadsheet would run as formulas already defused.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import Response, render_template
 
@@ -64,7 +63,7 @@ def _vendor_field() -> tuple[str, ...]:
 
 
 def _statement_filters() -> TypedFilters:
-    today = date.today()
+    today = web.today()
     return typed_filters(_vendor_field() + ("account", "currency", "from", "to", "cursor"),
                          {"account": ACCOUNTS},
                          {"account": "available", "from": today.replace(day=1).isoformat(), "to": today.isoformat()})
