@@ -162,6 +162,7 @@ def test_behind_the_gateway_each_forwarded_client_is_limited_apart(client, app, 
         from chassis.runtime_settings import change
         change(uow, AnalyticsRuntimeSettings, {"track_rate_limit_per_minute": 1}, reason="test")
         uow.commit()
+    app.extensions[WINDOWS_KEY].clock = lambda: 600.0 * 1000 + 10  # one minute throughout, whatever the real time
 
     def from_gateway(client_ip: str) -> int:
         return send(client, [event()], ip="127.0.0.1", headers={"User-Agent": BROWSER,
