@@ -12,7 +12,7 @@ console_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
-    # An authorization request in flight: its state, PKCE verifier and where to go afterwards.
+    # An authorization request in flight: its state, PKCE verifier (encrypted) and where to go afterwards.
     Column("login", JSON),
     # Who signed in: sub, email, roles, vendor_id (from identity's userinfo).
     Column("user", JSON),

@@ -1,7 +1,7 @@
 """Server-side sessions: what a browser's session cookie stands for, kept in the console's database.
 
 The cookie carries a random id only; tokens, the CSRF token and the login in flight stay here, the
-tokens encrypted (``console.token_cipher``): a session whose tokens no key reads is signed out.
+tokens and the PKCE verifier encrypted (``console.token_cipher``): a session whose secrets no key reads is signed out.
 A session ends after ``idle`` without a request or ``absolute`` after it began, whichever is first.
 """
 from __future__ import annotations
@@ -183,10 +183,21 @@ class SessionStore:
     def _columns(self, session: ConsoleSession) -> dict:
         user = session.user
         return {"csrf_token": session.csrf_token, "created_at": session.created_at, "seen_at": session.seen_at,
-                "login": session.login,
+                "login": self._sealed_login(session.login),
                 "user": None if user is None else {"sub": user.sub, "email": user.email, "roles": list(user.roles),
                                                    "vendor_id": user.vendor_id},
                 **self._token_columns(session.tokens), "locale": session.locale}
+
+    def _sealed_login(self, login: dict | None) -> dict | None:
+        # The PKCE verifier is a secret too: with the state it would redeem a stolen authorization code.
+        if login is None or "verifier" not in login:
+            return login
+        return {**login, "verifier": self.cipher.encrypt(login["verifier"])}
+
+    def _opened_login(self, stored: dict | None) -> dict | None:
+        if stored is None or "verifier" not in stored:
+            return stored
+        return {**stored, "verifier": self.cipher.decrypt(stored["verifier"])}
 
     def _token_columns(self, tokens: Tokens | None) -> dict:
         if tokens is None:
@@ -205,7 +216,7 @@ class SessionStore:
         user = row["user"]
         return ConsoleSession(
             id=session_id, csrf_token=row["csrf_token"], created_at=_aware(row["created_at"]),
-            seen_at=_aware(row["seen_at"]), login=row["login"],
+            seen_at=_aware(row["seen_at"]), login=self._opened_login(row["login"]),
             user=None if user is None else SignedInUser(user["sub"], user["email"], tuple(user["roles"]),
                                                         user.get("vendor_id")),
             tokens=self._tokens(row), locale=row["locale"])

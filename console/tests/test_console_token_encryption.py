@@ -58,6 +58,17 @@ def test_refreshed_tokens_are_stored_encrypted_too(store, console_app):
     assert store.load(session.id).tokens.access_token == "fresh-access-text"
 
 
+def test_the_pkce_verifier_of_a_login_in_flight_is_stored_encrypted(store, console_app):
+    login = {"state": "state-value", "verifier": "verifier-text-" + "v" * 50, "next": "/console/"}
+    session = replace(store.create(), login=login)
+    store.save(session)
+
+    stored = _stored_row(console_app, session.id)["login"]
+    assert "verifier-text" not in repr(stored) and stored["state"] == "state-value"
+    assert store.load(session.id).login == login
+    assert _with_keys(store, NEW_KEY).load(session.id) is None  # a verifier no key reads: the login starts again
+
+
 def test_a_key_moved_behind_a_new_one_still_reads_its_sessions(store):
     session = store.sign_in(store.create(), USER, TOKENS)
 
