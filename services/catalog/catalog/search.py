@@ -16,11 +16,11 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, false, func, literal, literal_column, select
+from sqlalchemy import Select, bindparam, exists, false, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Category, Offer, Product, VendorState
-from catalog.products_workflow import STATUSES
+from catalog.products_workflow import APPROVED, STATUSES
 
 LISTED_COLUMNS = (Product.id, Product.title, Product.brand, Product.category_id, Product.status, Product.vendor_id,
                   Product.best_price_minor, Product.currency, Product.in_stock, Product.offer_count,
@@ -48,10 +48,14 @@ def storefront_listing(session: Session, filters: dict[str, Any]) -> Listing:
 
 
 def management_listing(session: Session, filters: dict[str, Any], vendor_id: str | None) -> Listing:
-    """Products in any status, recently updated first: a vendor's own (``vendor_id``) or, for operators, all."""
+    """Products in any status, recently updated first: a vendor's own (``vendor_id``) or, for operators, all.
+
+    Looked up by ``id``, a vendor gets what it could read one product at a time (a product's page):
+    its own in any status and other vendors' approved ones, which the storefront shows anyone.
+    """
     params: dict[str, Any] = {}
     if vendor_id is not None:
-        params["owner_id"] = vendor_id
+        params["readable_by" if filters.get("id") else "owner_id"] = vendor_id
     if filters.get("status") in STATUSES:
         params["status"] = filters["status"]
     return _listing(session, filters, params, public=False)
@@ -60,6 +64,8 @@ def management_listing(session: Session, filters: dict[str, Any], vendor_id: str
 def _listing(session: Session, filters: dict[str, Any], params: dict[str, Any], *, public: bool) -> Listing:
     postgres = _is_postgres(session)
     params.update({name: filters[name] for name in ("min_price", "max_price") if filters.get(name) is not None})
+    if filters.get("id"):
+        params["ids"] = filters["id"]
     if filters.get("category"):
         # Looked up first: a constant prefix is what lets the text_pattern_ops index serve the LIKE.
         subtree = session.scalar(select(Category.path).where(Category.slug == filters["category"]))
@@ -98,6 +104,8 @@ def _conditions(bound: tuple[str, ...]):
     """(parameter, condition on the product row) for each bound filter of the product row."""
     conditions = {
         "owner_id": lambda: Product.vendor_id == bindparam("owner_id"),
+        "readable_by": lambda: or_(Product.vendor_id == bindparam("readable_by"), Product.status == APPROVED),
+        "ids": lambda: Product.id.in_(bindparam("ids", expanding=True)),
         "status": lambda: Product.status == bindparam("status"),
         "category_prefix": lambda: Product.category_path.like(bindparam("category_prefix"), escape=_LIKE_ESCAPE),
         "min_price": lambda: Product.best_price_minor >= bindparam("min_price"),

@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from chassis.audit import UtcDateTime
+from chassis.pagination import ids_filter
 from catalog.offers import CONDITIONS
 from catalog.products_workflow import STATUSES
 from catalog.quotes import REASONS
@@ -187,6 +188,7 @@ class SearchQuerySchema(ma.Schema):
                              metadata={"description": "public: the storefront; mine: a vendor's own products in "
                                                       "any status; all: operators, any status"})
     status = ma.fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "scope mine/all"})
+    id = ids_filter()
 
 
 class ListedProductSchema(ma.Schema):

@@ -51,10 +51,12 @@ def blueprint() -> Blueprint:
     def search_products():
         """Products on sale (public): text, category with subcategories, price range, vendor, condition, in stock;
         sorted by relevance, price or newest. `scope=mine` (vendors) and `scope=all` (operators) list any status.
+        `id` (repeated) looks products up: with `scope=mine` it answers, like a product's page, the vendor's own
+        products and other vendors' approved ones.
 
         `X-Pagination` totals stop at 1 000 ("1 000 or more"), and so do pages."""
         try:
-            filters = arguments.load(request.args.to_dict(), unknown=ma.EXCLUDE)
+            filters = arguments.load(_query_values(), unknown=ma.EXCLUDE)
         except ma.ValidationError as error:
             abort(422, messages={"query": error.messages})
         page, page_size = filters.pop("page"), filters.pop("page_size")
@@ -83,12 +85,21 @@ def blueprint() -> Blueprint:
     return bp
 
 
+def _query_values() -> dict:
+    """The query string's first value of each parameter, every value of the repeatable ``id``."""
+    values = request.args.to_dict()
+    if "id" in request.args:
+        values["id"] = request.args.getlist("id")
+    return values
+
+
 def _listing(filters: dict) -> tuple[search.Listing, tuple | None]:
     """The listing the caller may see, and the key its total is remembered under (storefront only)."""
     session = request_session()
     if filters["scope"] == "public":
-        return search.storefront_listing(session, filters), tuple(sorted((k, v) for k, v in filters.items()
-                                                                        if k != "sort"))
+        # A lookup by ids counts at most a page of rows: nothing worth remembering.
+        count_key = None if "id" in filters else tuple(sorted((k, v) for k, v in filters.items() if k != "sort"))
+        return search.storefront_listing(session, filters), count_key
     editor = reader() if optional_principal() is not None else None
     if editor is None or (filters["scope"] == "all" and not editor.is_operator) or \
             (filters["scope"] == "mine" and editor.is_operator):

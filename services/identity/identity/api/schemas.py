@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from chassis.audit import UtcDateTime
+from chassis.pagination import ids_filter
 from identity.vendors.domain import StaffRole, VendorStatus
 
 NON_BLANK = validate.Length(min=1, max=1000)
@@ -34,6 +35,7 @@ class VendorSchema(ma.Schema):
 
 class VendorQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf([status.value for status in VendorStatus]))
+    id = ids_filter()
 
 
 class ReasonSchema(ma.Schema):
@@ -102,6 +104,7 @@ class UserQuerySchema(ma.Schema):
     q = ma.fields.String(metadata={"description": "Part of the email"})
     role = ma.fields.String()
     status = ma.fields.String()
+    id = ids_filter()
 
 
 class RolesSchema(ma.Schema):

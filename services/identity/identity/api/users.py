@@ -26,7 +26,7 @@ USER_COLUMNS = (User.id, User.email, User.roles, User.status, User.created_at)
 @blueprint.paginate(SelectPage)
 @blueprint.doc(security=SECURITY)
 def list_users(filters):
-    """Search users by part of the email (`q`), a role and a status."""
+    """Search users by part of the email (`q`), a role and a status, or look up a page of them by `id`."""
     query = select(*USER_COLUMNS).order_by(User.email)
     if filters.get("q"):
         query = query.where(User.email.contains(filters["q"].strip().lower(), autoescape=True))
@@ -35,6 +35,8 @@ def list_users(filters):
         query = query.where(cast(User.roles, String).contains(f'"{filters["role"]}"', autoescape=True))
     if filters.get("status"):
         query = query.where(User.status == filters["status"])
+    if "id" in filters:
+        query = query.where(User.id.in_(filters["id"]))
     return query
 
 

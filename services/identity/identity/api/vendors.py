@@ -44,10 +44,12 @@ class Vendors(MethodView):
     @blueprint.paginate(SelectPage)
     @blueprint.doc(security=SECURITY)
     def get(self, filters):
-        """Operators see every vendor (`?status=`); vendor staff and clients only their own."""
+        """Operators see every vendor (`?status=`, `?id=`); vendor staff and clients only their own."""
         query = select(Vendor.__table__).order_by(Vendor.created_at, Vendor.id)
         if "status" in filters:
             query = query.where(Vendor.status == filters["status"])
+        if "id" in filters:
+            query = query.where(Vendor.id.in_(filters["id"]))
         principal = current_principal()
         if not principal.is_operator:
             own = select(VendorMember.vendor_id).where(VendorMember.user_id == principal.subject)
