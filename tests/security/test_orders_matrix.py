@@ -22,7 +22,7 @@ VENDOR_OPERATIONS = {
     "GET /api/v1/vendor-orders", "GET /api/v1/vendor-orders/{vendor_order_id}",
     "POST /api/v1/vendor-orders/{vendor_order_id}/accept", "POST /api/v1/vendor-orders/{vendor_order_id}/refuse",
     "POST /api/v1/vendor-orders/{vendor_order_id}/shipments", "POST /api/v1/vendor-orders/{vendor_order_id}/deliver",
-    "POST /api/v1/vendor-orders/{vendor_order_id}/cancel",
+    "POST /api/v1/vendor-orders/{vendor_order_id}/cancel", "POST /api/v1/vendor-orders/{vendor_order_id}/refunds",
     "GET /api/v1/returns", "GET /api/v1/returns/{return_id}", "POST /api/v1/returns/{return_id}/approve",
     "POST /api/v1/returns/{return_id}/refuse", "POST /api/v1/returns/{return_id}/receive",
 }

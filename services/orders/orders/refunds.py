@@ -1,8 +1,10 @@
 """Refunds of vendor orders: what orders asks payments for, and what payments answers.
 
-``request_refund`` records each ``refund.requested`` (its ``refund_request_id`` is the row's id) and
-never asks for more than the vendor order's total less what was refunded and what earlier requests
-still wait for. ``payment.refunded`` marks the request refunded and adds the amount to the vendor
+``request_refund`` records each ``refund.requested`` of a return or a cancellation (its
+``refund_request_id`` is the row's id) and never asks for more than the vendor order's total less
+what was refunded and what earlier requests still wait for: it caps a larger amount (a goodwill
+refund a person issues is refused instead, see ``orders.goodwill``; both go through
+``ask_payments``). ``payment.refunded`` marks the request refunded and adds the amount to the vendor
 order's ``refunded_minor``; ``refund.failed`` marks it failed with the reason, which frees its
 amount to be asked for again. Both write a timeline entry (``from``/``to`` are the vendor order's
 unchanged status, the reason says what happened) so operators see refunds next to status changes.
@@ -54,7 +56,14 @@ def request_refund(uow, vendor_order: VendorOrder, reason: str, *, amount_minor:
         amount_minor = available
     if amount_minor <= 0:
         return None
-    moment, cause = now(), RefundCause.RETURN if return_id else RefundCause.CANCELLATION
+    cause = RefundCause.RETURN if return_id else RefundCause.CANCELLATION
+    return ask_payments(uow, vendor_order, cause, amount_minor, reason, lines=lines, return_id=return_id)
+
+
+def ask_payments(uow, vendor_order: VendorOrder, cause: RefundCause, amount_minor: int, reason: str, *,
+                 lines: list[dict] | None = None, return_id: str | None = None) -> RefundRequest:
+    """Record a request of ``amount_minor`` and emit its ``refund.requested``; the caller checked the amount."""
+    moment = now()
     row = RefundRequest(id=new_id(), order_id=vendor_order.order_id, vendor_order_id=vendor_order.id,
                         return_id=return_id, cause=cause, amount_minor=amount_minor, currency=vendor_order.currency,
                         reason=reason, status=_S.REQUESTED, created_at=moment, updated_at=moment)
@@ -88,8 +97,8 @@ def refund_confirmed(uow, refund: RefundConfirmed, actor: Mapping[str, Any]) -> 
         vendor_order.refunded_minor = refunded_total(vendor_order.total_minor, vendor_order.refunded_minor,
                                                      refund.amount_minor)
         vendor_order.updated_at = moment
-        _on_timeline(uow.session, vendor_order, actor, f"refunded {refund.amount_minor} {refund.currency} (minor "
-                     f"units), refund request {row.id}")
+        on_timeline(uow.session, vendor_order, actor, f"refunded {refund.amount_minor} {refund.currency} (minor "
+                    f"units), refund request {row.id}")
         uow.commit()
         return True
 
@@ -104,8 +113,8 @@ def refund_failed(uow, order_id: str, vendor_order_id: str, refund_request_id: s
             uow.commit()
             return False
         row.status, row.failure_reason, row.updated_at = _S.FAILED, reason_code, now()
-        _on_timeline(uow.session, vendor_order, actor, f"refund failed: {reason_code}, refund request {row.id} "
-                     f"({row.amount_minor} {row.currency} minor units may be requested again)")
+        on_timeline(uow.session, vendor_order, actor, f"refund failed: {reason_code}, refund request {row.id} "
+                    f"({row.amount_minor} {row.currency} minor units may be requested again)")
         uow.commit()
         return True
 
@@ -118,6 +127,13 @@ def refunds_by_vendor_order(session, vendor_order_ids: Iterable[str]) -> dict[st
     for row in rows:
         found.setdefault(row.vendor_order_id, []).append(row)
     return found
+
+
+def on_timeline(session, vendor_order: VendorOrder, actor: Mapping[str, Any], reason: str) -> None:
+    """A refund entry on the vendor order's timeline: its status unchanged, the reason saying what happened."""
+    session.add(TimelineEntry(order_id=vendor_order.order_id, vendor_order_id=vendor_order.id, at=now(),
+                              actor=dict(actor), from_status=vendor_order.status, to_status=vendor_order.status,
+                              reason=reason))
 
 
 def _locked(session, order_id: str, vendor_order_id: str, fact: str) -> VendorOrder | None:
@@ -161,12 +177,6 @@ def _confirmed_request(session, vendor_order: VendorOrder, refund: RefundConfirm
                         reason="refunded by payments", status=_S.REQUESTED, created_at=moment, updated_at=moment)
     session.add(row)
     return row
-
-
-def _on_timeline(session, vendor_order: VendorOrder, actor: Mapping[str, Any], reason: str) -> None:
-    session.add(TimelineEntry(order_id=vendor_order.order_id, vendor_order_id=vendor_order.id, at=now(),
-                              actor=dict(actor), from_status=vendor_order.status, to_status=vendor_order.status,
-                              reason=reason))
 
 
 def _lines(session, vendor_order_id: str) -> list[OrderLine]:

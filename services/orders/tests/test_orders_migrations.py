@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from chassis import migrations
@@ -103,6 +103,26 @@ def test_the_database_refuses_an_unknown_refund_status_or_cause_or_an_empty_amou
     store(runtime, order, vendor_order, refund_request_row(order.id, vendor_order.id))
     with pytest.raises(IntegrityError):
         store(runtime, refund_request_row(order.id, vendor_order.id, **overrides))
+
+
+def refund_causes(runtime) -> list[str]:
+    with runtime.uow() as uow:
+        return list(uow.session.scalars(select(RefundRequest.cause).order_by(RefundRequest.created_at)))
+
+
+def test_the_goodwill_revision_goes_back_to_0004_with_goodwill_requests_kept_as_payments_ones(runtime):
+    order = order_row()
+    vendor_order = vendor_order_row(order.id)
+    store(runtime, order, vendor_order, refund_request_row(order.id, vendor_order.id, cause="goodwill"))
+
+    migrations.downgrade(runtime, "0004")
+    assert refund_causes(runtime) == ["payments"]
+    with pytest.raises(IntegrityError):
+        store(runtime, refund_request_row(order.id, vendor_order.id, cause="goodwill"))
+
+    migrations.upgrade(runtime)
+    store(runtime, refund_request_row(order.id, vendor_order.id, cause="goodwill"))
+    assert sorted(refund_causes(runtime)) == ["goodwill", "payments"]
 
 
 def test_one_payments_refund_settles_one_request_at_most(runtime):

@@ -108,6 +108,19 @@ def test_a_refund_gives_back_commission_in_proportion_and_comes_from_pending(mar
         (1000, 120)]
 
 
+def test_a_goodwill_refund_is_refunded_like_a_returns_debiting_the_vendor(market):
+    market.pay()
+    market.vendor_order_event("vendor_order.accepted", "ven-a")
+    market.deliver("refund.requested", {
+        "refund_request_id": "rfq-goodwill", "cause": "goodwill", "return_id": None, "order_id": market.order_id,
+        "vendor_order_id": market.vendor_orders["ven-a"], "vendor_id": "ven-a", "amount_minor": 1000,
+        "currency": "EUR", "reason": "arrived late", "lines": []})
+    assert (market.charge("ven-a").refunded_minor, market.charge("ven-a").commission_reversed_minor) == (1000, 120)
+    assert market.balances("ven-a") == [ledger_book.VendorBalance("EUR", 2200 - 880, 0)]
+    assert [(e["refund_request_id"], e["return_id"], e["amount_minor"]) for e in market.published("payment.refunded")
+            ] == [("rfq-goodwill", None, 1000)]
+
+
 def test_the_same_refund_request_refunds_once(market):
     market.pay()
     market.vendor_order_event("vendor_order.accepted", "ven-a")

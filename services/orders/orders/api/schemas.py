@@ -78,8 +78,8 @@ class OrderLineSchema(ma.Schema):
 class RefundRequestSchema(ma.Schema):
     id = ma.fields.String(metadata={"description": "The refund_request_id of refund.requested"})
     return_id = ma.fields.String(allow_none=True)
-    cause = ma.fields.String(metadata={"description": "return, cancellation, or payments (a refund payments "
-                                                      "started itself)"})
+    cause = ma.fields.String(metadata={"description": "return, cancellation, goodwill (issued by a person), or "
+                                                      "payments (a refund payments started itself)"})
     amount_minor = ma.fields.Integer(metadata={"description": "What orders asked for"})
     currency = ma.fields.String()
     reason = ma.fields.String()
@@ -189,11 +189,24 @@ class VendorOrderDetailSchema(VendorOrderSummarySchema):
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
     shipments = ma.fields.List(ma.fields.Nested(ShipmentSchema))
     refunds = ma.fields.List(ma.fields.Nested(RefundRequestSchema))
+    refundable_minor = ma.fields.Integer(metadata={
+        "description": "What may still be refunded: the total less what was refunded and what requests still wait for"})
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
 
 
 class RefusalSchema(ma.Schema):
     reason = _text(1000, required=True)
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("say why, not only spaces")
+
+
+class GoodwillRefundSchema(ma.Schema):
+    amount_minor = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata={
+        "description": "Minor units of the vendor order's currency; at most its refundable_minor (else 409)"})
+    reason = ma.fields.String(required=True, validate=[validate.Length(min=1, max=1000), _not_blank])
 
 
 class CancellationSchema(ma.Schema):

@@ -1,5 +1,8 @@
 """Vendor orders: vendors read and fulfil their own; operators read all and force-cancel; customers confirm.
 
+A vendor order's staff and admin operators also issue goodwill refunds (``POST …/refunds``, see
+``orders.goodwill``); the vendor order's detail lists its refunds and what is still refundable.
+
 Tenancy: a vendor's staff see their vendor's vendor orders only (``vendor_id`` from the token);
 another vendor's id answers 404 on every route, as if it did not exist. Customers read their orders
 through ``/api/v1/orders`` (403 on these lists); they may confirm delivery of, or cancel, their own.
@@ -17,12 +20,16 @@ from chassis.idempotency import idempotent
 from chassis.pagination import SelectPage, close_request_session, request_session
 from chassis.day_filters import created_within
 from orders import fulfilment
-from orders.api.schemas import (CancellationSchema, RefusalSchema, ShipmentInputSchema, VendorOrderDetailSchema,
-                                VendorOrderQuerySchema, VendorOrderSummarySchema)
+from orders.api.orders import IDEMPOTENCY_KEY
+from orders.api.schemas import (CancellationSchema, GoodwillRefundSchema, RefundRequestSchema, RefusalSchema,
+                                ShipmentInputSchema, VendorOrderDetailSchema, VendorOrderQuerySchema,
+                                VendorOrderSummarySchema)
 from orders.api.callers import request_caller
+from orders.domain.refunds import RefundStatus, refundable_minor
 from orders.fulfilment import ShipVendorOrder
+from orders.goodwill import GoodwillRefund, issue_goodwill_refund
 from orders.refunds import refunds_by_vendor_order
-from orders.models import Order, OrderLine, Shipment, ShipmentLine, TimelineEntry, VendorOrder
+from orders.models import Order, OrderLine, RefundRequest, Shipment, ShipmentLine, TimelineEntry, VendorOrder
 
 SECURITY = [{"bearerAuth": []}]
 ILLEGAL = "Illegal transition: the problem names the current and requested status"
@@ -119,6 +126,28 @@ def blueprint() -> Blueprint:
             After capture a refund of this part is requested. Vendors refuse instead (403 here)."""
             return _run(fulfilment.cancel, vendor_order_id, body["reason"])
 
+    @bp.route("/<vendor_order_id>/refunds")
+    class GoodwillRefunds(MethodView):
+        @require_auth(roles=(VENDOR, OPERATOR))
+        @idempotent()
+        @bp.arguments(GoodwillRefundSchema)
+        @bp.response(201, RefundRequestSchema)
+        @bp.alt_response(400, description="No Idempotency-Key header")
+        @bp.alt_response(409, description="Not captured (`not-captured`), or more than may still be refunded "
+                                          "(`exceeds-refundable`, naming `refundable_minor`)")
+        @bp.doc(security=SECURITY, parameters=[IDEMPOTENCY_KEY])
+        def post(self, body, vendor_order_id):
+            """Issue a goodwill refund (its vendor's staff, admin operators): a `goodwill` request, `refund.requested`.
+
+            Only once its payment was captured, and at most `refundable_minor`: a larger amount is refused, never
+            capped. Payments debits the vendor and gives commission back in proportion; `payment.refunded` or
+            `refund.failed` then settles the request as any other."""
+            with runtime().uow() as uow:
+                refund_request_id = issue_goodwill_refund(uow, vendor_order_id, request_caller(),
+                                                          GoodwillRefund(body["amount_minor"], body["reason"])).id
+                uow.commit()
+            return _columns(request_session().get(RefundRequest, refund_request_id)), 201
+
     return bp
 
 
@@ -153,8 +182,10 @@ def _detail(session, vendor_order: VendorOrder) -> dict:
                                .order_by(TimelineEntry.at, TimelineEntry.id)).all()
     address = session.scalar(select(Order.shipping_address).where(Order.id == vendor_order.order_id))
     refunds = refunds_by_vendor_order(session, [vendor_order.id]).get(vendor_order.id, [])
+    waiting = [refund.amount_minor for refund in refunds if refund.status == RefundStatus.REQUESTED]
     return {**_columns(vendor_order), "shipping_address": address, "lines": [_columns(line) for line in lines],
             "refunds": [_columns(refund) for refund in refunds],
+            "refundable_minor": refundable_minor(vendor_order.total_minor, vendor_order.refunded_minor, waiting),
             "timeline": [_columns(entry) for entry in timeline],
             "shipments": [{**_columns(shipment), "lines": [{"line_id": row.order_line_id, "quantity": row.quantity}
                                                            for row in shipped if row.shipment_id == shipment.id]}

@@ -20,6 +20,7 @@ class RefundCause(StrEnum):
     RETURN = "return"
     CANCELLATION = "cancellation"
     PAYMENTS = "payments"  # a refund payments started itself (``refund_request_id`` null): recorded, never asked
+    GOODWILL = "goodwill"  # a person gives part of the money back: the vendor's staff or an admin operator
 
 
 _S = RefundStatus
