@@ -33,7 +33,7 @@ def _page(status: int, **context):
 def _http_error(error: HTTPException):
     if not request.path.startswith(PAGE_PREFIX):
         return http_exception_response(error)
-    return _page(error.code or 500, csrf=error.description == "csrf")
+    return _page(error.code or 500, csrf=error.description == "csrf", read_only=error.description == "read-only")
 
 
 def _api_error(error):

@@ -49,6 +49,16 @@ class SignedInUser:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+    @property
+    def may_change_platform(self) -> bool:
+        """An admin operator: every service takes operator changes from these only (chassis' operator_write)."""
+        return self.is_operator and self.is_admin
+
+    @property
+    def is_read_only_operator(self) -> bool:
+        """An operator without admin (support): reads every operator page, changes nothing."""
+        return self.is_operator and not self.is_admin
+
 
 @dataclass(frozen=True)
 class Tokens:

@@ -2,7 +2,8 @@
 
 It runs the OAuth2 side for real — client authentication, PKCE S256, refresh-token rotation with
 reuse detection, revocation, userinfo — with opaque tokens, and answers API paths with whatever
-a test registered, recording every call.
+a test registered, recording every call. A list registered for a GET is filtered by the
+``id`` query parameters when the call has any, as the APIs' ``?id=a&id=b`` lookups are.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class ApiCall:
     headers: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)  # multipart: field -> (filename, bytes, content type)
     form: dict = field(default_factory=dict)
+    arg_lists: dict = field(default_factory=dict)  # every value of each query parameter (``args``: the first)
 
 
 @dataclass
@@ -148,10 +150,13 @@ class StubGateway:
         token = request.headers.get("Authorization", "").partition(" ")[2] or None
         files = {name: (upload.filename, upload.read(), upload.mimetype) for name, upload in request.files.items()}
         self.calls.append(ApiCall(request.method, path, request.args.to_dict(), request.get_json(silent=True), token,
-                                  dict(request.headers), files, request.form.to_dict()))
+                                  dict(request.headers), files, request.form.to_dict(),
+                                  request.args.to_dict(flat=False)))
         if self._bearer_user() is None:
             return _problem(401, "Unauthorized")
         status, body, headers = self.answers.get((request.method, path), (404, None, {}))
+        if request.method == "GET" and "id" in request.args and isinstance(body, list):
+            body = [row for row in body if row.get("id") in request.args.getlist("id")]
         if status >= 400 and isinstance(body, dict):  # a whole problem document, with its extensions
             return jsonify(body), status, {"Content-Type": "application/problem+json", **headers}
         if status >= 400:
@@ -185,6 +190,7 @@ class RunningStub:
 
 
 OPERATOR = StubUser("user-op", "ops@example.com", ["operator", "admin"])
+SUPPORT = StubUser("user-sup", "support@example.com", ["operator", "support"])  # reads, changes nothing
 VENDOR = StubUser("user-ven", "owner@vendor-a.example", ["vendor"], vendor_id="ven-a")
 CUSTOMER = StubUser("user-cus", "someone@example.com", ["customer"])
 

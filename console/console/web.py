@@ -128,6 +128,28 @@ def signed_in(*roles: str):
     return decorate
 
 
+def refuse_read_only_operators(view):
+    """A change an operator makes only as an admin: a support operator gets the 403 page before any API call.
+
+    Everyone else passes (``signed_in`` around it decides who may come at all), so a view vendors share
+    with operators keeps working for vendors.
+    """
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        session = current_session()
+        if session is not None and session.signed_in and session.user.is_read_only_operator:
+            abort(403, description="read-only")  # the 403 page says why
+        return view(*args, **kwargs)
+    return guarded
+
+
+def signed_in_to_change(*roles: str):
+    """``signed_in(*roles)`` for a view that changes something: read-only operators get the 403 page."""
+    def decorate(view):
+        return signed_in(*roles)(refuse_read_only_operators(view))
+    return decorate
+
+
 def today() -> date:
     """Today in the console's time zone (CONSOLE_TIMEZONE), where the reader's days are counted."""
     return datetime.now(ZoneInfo(settings().timezone)).date()

@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 
 from chassis.testing.apps import settings_for
 from console.app import create_app, definition
-from console.testing import OPERATOR, PUBLIC_URL, VENDOR, RunningStub, StubGateway, sign_in
+from console.testing import OPERATOR, PUBLIC_URL, SUPPORT, VENDOR, RunningStub, StubGateway, sign_in
 
 
 @pytest.fixture
@@ -42,6 +42,13 @@ def browser(console_app):
 @pytest.fixture
 def operator_browser(browser, stub):
     sign_in(browser, stub, OPERATOR)
+    return browser
+
+
+@pytest.fixture
+def support_browser(browser, stub):
+    """Signed in as a support operator: every operator page to read, no change to make."""
+    sign_in(browser, stub, SUPPORT)
     return browser
 
 

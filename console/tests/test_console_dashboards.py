@@ -29,8 +29,8 @@ def _answer_stats(stub) -> None:
     stub.answer("GET", "/api/v1/stats/top-products", TOP_PRODUCTS)
     stub.answer("GET", "/api/v1/stats/top-categories", TOP_CATEGORIES)
     stub.answer("GET", "/api/v1/stats/funnel", FUNNEL)
-    stub.answer("GET", "/api/v1/vendors/ven-a", {"id": "ven-a", "company_name": "Atelier Lumière"})
-    stub.answer("GET", "/api/v1/products/prd-1", {"id": "prd-1", "title": "Brass lamp"})
+    stub.answer("GET", "/api/v1/vendors", [{"id": "ven-a", "company_name": "Atelier Lumière"}])
+    stub.answer("GET", "/api/v1/products", [{"id": "prd-1", "title": "Brass lamp"}])
     stub.answer("GET", "/api/v1/categories", [{"id": "cat-1", "name": "Lighting"}, {"id": "cat-2", "name": "Rugs"}])
     stub.answer("GET", "/api/v1/stock/low", LOW_STOCK, headers={"X-Pagination": '{"total": 1}'})
 
@@ -50,7 +50,7 @@ def test_top_lists_show_names_instead_of_ids(operator_browser, stub):
 
 
 def test_a_name_that_cannot_be_read_falls_back_to_the_id(operator_browser, stub):
-    _answer_stats(stub)  # ven-gone is not answered: the stub's 404
+    _answer_stats(stub)  # ven-gone is not in identity's answer
 
     tops = _top_tables(operator_browser.get("/console/dashboard", headers={"Accept-Language": "en"}).get_data(
         as_text=True))
@@ -58,14 +58,24 @@ def test_a_name_that_cannot_be_read_falls_back_to_the_id(operator_browser, stub)
     assert "ven-gone" in tops and "Uncategorised" in tops
 
 
-def test_names_take_one_call_per_vendor_and_product_and_one_for_every_category(operator_browser, stub):
+def test_names_take_one_call_for_the_vendors_one_for_the_products_and_one_for_every_category(operator_browser, stub):
     _answer_stats(stub)
 
     operator_browser.get("/console/dashboard")
 
-    assert [len(stub.calls_to(path)) for path in (
-        "/api/v1/vendors/ven-a", "/api/v1/vendors/ven-gone", "/api/v1/products/prd-1", "/api/v1/categories")] == [
-        1, 1, 1, 1]
+    assert [len(stub.calls_to(path)) for path in ("/api/v1/vendors", "/api/v1/products", "/api/v1/categories")] == [
+        1, 1, 1]
+    assert stub.calls_to("/api/v1/vendors")[0].arg_lists["id"] == ["ven-a", "ven-gone"]
+    assert stub.calls_to("/api/v1/products")[0].arg_lists == {"id": ["prd-1"], "scope": ["all"], "page": ["1"],
+                                                               "page_size": ["1"]}
+
+
+def test_a_vendors_dashboard_looks_its_products_up_in_its_own_scope(vendor_browser, stub):
+    _answer_stats(stub)
+
+    vendor_browser.get("/console/vendor/dashboard")
+
+    assert stub.calls_to("/api/v1/products")[0].args["scope"] == "mine"
 
 
 def test_the_dashboard_says_its_days_are_the_reporting_time_zones(operator_browser, stub):

@@ -106,7 +106,7 @@ def test_a_refused_return_offers_operators_the_overrule_form(operator_browser, s
     assert "Overrule the refusal" in page and 'action="/console/returns/rma-1/approve"' in page
 
 
-def test_a_support_operators_overrule_shows_the_apis_refusal(operator_browser, stub):
+def test_an_overrule_the_api_refuses_shows_its_explanation(operator_browser, stub):
     stub.answer("POST", "/api/v1/returns/rma-1/approve", "only an admin operator overrules", status=403)
 
     answer = operator_browser.post("/console/returns/rma-1/approve", data={

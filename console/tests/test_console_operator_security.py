@@ -180,7 +180,7 @@ def test_a_vendor_is_refused_the_operators_security_pages(vendor_browser, stub):
 
 def test_a_vendors_client_shows_the_vendors_name(operator_browser, stub):
     stub.answer("GET", "/api/v1/clients", [CLIENT], headers=ONE_PAGE)
-    stub.answer("GET", "/api/v1/vendors/ven-a", {"id": "ven-a", "company_name": "Atelier Lumière"})
+    stub.answer("GET", "/api/v1/vendors", [{"id": "ven-a", "company_name": "Atelier Lumière"}])
 
     page = operator_browser.get("/console/clients").get_data(as_text=True)
 

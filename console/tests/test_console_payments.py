@@ -182,7 +182,7 @@ def test_deleting_a_rule_sends_a_delete_with_the_users_token(operator_browser, s
     assert _sub(stub, stub.calls_to("/api/v1/commission-rules/rule-1", "DELETE")[0]) == OPERATOR.sub
 
 
-def test_a_support_operators_delete_shows_the_apis_refusal(operator_browser, stub):
+def test_a_rule_delete_the_api_refuses_shows_its_explanation(operator_browser, stub):
     stub.answer("DELETE", "/api/v1/commission-rules/rule-1", "admin role required", status=403)
 
     answer = operator_browser.post("/console/commission-rules/rule-1/delete",

@@ -7,8 +7,8 @@ from flask import Blueprint
 
 from console import web
 
-PAGE_MODULES = ("auth", "dashboards", "vendors", "moderation", "vendor_orders", "orders", "returns", "offers", "users",
-                "settings", "products", "product_media", "imports", "categories", "cms_pages",
+PAGE_MODULES = ("auth", "dashboards", "vendors", "moderation", "vendor_orders", "vendor_refunds", "orders", "returns",
+                "offers", "users", "settings", "products", "product_media", "imports", "categories", "cms_pages",
                 "account", "oauth_clients", "audit", "health", "team", "api_clients", "payments",
                 "commissions", "payouts", "ledger", "invoices")
 

@@ -17,15 +17,15 @@ KINDS = ("text", "number", "enum", "boolean")
 
 
 def register(bp) -> None:
-    operator = web.signed_in("operator")
+    operator, change = web.signed_in("operator"), web.signed_in_to_change("operator")
     bp.route("/categories")(operator(category_tree))
-    bp.route("/categories", methods=["POST"])(operator(create_category))
+    bp.route("/categories", methods=["POST"])(change(create_category))
     bp.route("/categories/<category_id>")(operator(category_page))
-    bp.route("/categories/<category_id>", methods=["POST"])(operator(rename_category))
-    bp.route("/categories/<category_id>/delete", methods=["POST"])(operator(delete_category))
-    bp.route("/categories/<category_id>/attributes", methods=["POST"])(operator(add_attribute))
+    bp.route("/categories/<category_id>", methods=["POST"])(change(rename_category))
+    bp.route("/categories/<category_id>/delete", methods=["POST"])(change(delete_category))
+    bp.route("/categories/<category_id>/attributes", methods=["POST"])(change(add_attribute))
     bp.route("/categories/<category_id>/attributes/<attribute_id>/delete", methods=["POST"])(
-        operator(remove_attribute))
+        change(remove_attribute))
 
 
 def category_tree():

@@ -1,6 +1,6 @@
 """Commission rules, for operators: the list in the API's precedence, a preview, create, change terms, delete.
 
-Admins write; support operators read (the API refuses their changes, and the page shows why).
+Admins write; support operators read (the API refuses their changes: the console offers them none).
 A rule's scope (vendor, category) is fixed once made: the API changes terms only.
 """
 from __future__ import annotations
@@ -18,11 +18,12 @@ EMPTY_RULE = {"vendor_id": "", "category_id": "", "rate": "", "fixed_fee": "", "
 
 
 def register(bp) -> None:
-    bp.route("/commission-rules")(web.signed_in("operator")(rule_list))
-    bp.route("/commission-rules", methods=["POST"])(web.signed_in("operator")(create_rule))
-    bp.route("/commission-rules/<rule_id>")(web.signed_in("operator")(rule_detail))
-    bp.route("/commission-rules/<rule_id>", methods=["POST"])(web.signed_in("operator")(change_rule))
-    bp.route("/commission-rules/<rule_id>/delete", methods=["POST"])(web.signed_in("operator")(delete_rule))
+    operator, change = web.signed_in("operator"), web.signed_in_to_change("operator")
+    bp.route("/commission-rules")(operator(rule_list))
+    bp.route("/commission-rules", methods=["POST"])(change(create_rule))
+    bp.route("/commission-rules/<rule_id>")(operator(rule_detail))
+    bp.route("/commission-rules/<rule_id>", methods=["POST"])(change(change_rule))
+    bp.route("/commission-rules/<rule_id>/delete", methods=["POST"])(change(delete_rule))
 
 
 def rule_list(typed: dict | None = None, errors: list[str] | None = None, status: int = 200):

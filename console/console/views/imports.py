@@ -24,7 +24,7 @@ SHOWN_ERRORS = 200  # rows of the report on the page; the download has them all
 
 def register(bp) -> None:
     bp.route("/imports")(web.signed_in(*ROLES)(import_list))
-    bp.route("/imports", methods=["POST"])(web.signed_in(*ROLES)(upload_import))
+    bp.route("/imports", methods=["POST"])(web.signed_in_to_change(*ROLES)(upload_import))
     bp.route("/imports/<job_id>")(web.signed_in(*ROLES)(import_job))
     bp.route("/imports/<job_id>/errors.csv")(web.signed_in(*ROLES)(import_errors_csv))
     bp.route("/exports/<kind>.csv")(web.signed_in(*ROLES)(export_csv))

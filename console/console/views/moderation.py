@@ -13,8 +13,9 @@ REVIEWED_FIELDS = ("title", "brand", "gtin", "category_id", "attributes", "descr
 
 def register(bp) -> None:
     bp.route("/moderation")(web.signed_in("operator")(moderation_queue))
-    bp.route("/moderation/<product_id>/approve", methods=["POST"])(web.signed_in("operator")(approve))
-    bp.route("/moderation/<product_id>/reject", methods=["POST"])(web.signed_in("operator")(reject))
+    change = web.signed_in_to_change("operator")
+    bp.route("/moderation/<product_id>/approve", methods=["POST"])(change(approve))
+    bp.route("/moderation/<product_id>/reject", methods=["POST"])(change(reject))
 
 
 def moderation_queue():

@@ -14,11 +14,11 @@ GRANT_TYPES = ("client_credentials", "authorization_code")
 
 
 def register(bp) -> None:
-    guard = web.signed_in("operator")
+    guard, change = web.signed_in("operator"), web.signed_in_to_change("operator")
     bp.route("/clients")(guard(oauth_client_list))
-    bp.route("/clients", methods=["POST"])(guard(create_oauth_client))
-    bp.route("/clients/<client_id>/revoke", methods=["POST"])(guard(revoke_oauth_client))
-    bp.route("/clients/<client_id>/rotate", methods=["POST"])(guard(rotate_oauth_client))
+    bp.route("/clients", methods=["POST"])(change(create_oauth_client))
+    bp.route("/clients/<client_id>/revoke", methods=["POST"])(change(revoke_oauth_client))
+    bp.route("/clients/<client_id>/rotate", methods=["POST"])(change(rotate_oauth_client))
 
 
 def oauth_client_list(form: dict | None = None, problem: str | None = None, status: int = 200):

@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from console import web
 from console.api import ApiError
-from console.display_names import vendor_names
+from console.display_names import customer_emails, vendor_names
 from console.order_filters import STATUSES, read_filters
 from console.views.actions import action_failed
 
@@ -17,14 +17,15 @@ PAYMENTS_SHOWN = 5  # an order has one live payment; failed attempts before it a
 def register(bp) -> None:
     bp.route("/customer-orders")(web.signed_in("operator")(customer_order_list))
     bp.route("/customer-orders/<order_id>")(web.signed_in("operator")(customer_order_detail))
-    bp.route("/customer-orders/<order_id>/force-cancel", methods=["GET", "POST"])(
-        web.signed_in("operator")(force_cancel_order))
+    bp.route("/customer-orders/<order_id>/force-cancel", methods=["GET", "POST"])(  # GET: its confirmation form
+        web.signed_in_to_change("operator")(force_cancel_order))
 
 
 def customer_order_list():
     filters = read_filters(request.args)
     page = None if filters.errors else web.listed("/api/v1/orders", **filters.query)
-    return render_template("orders.html", page=page, filters=filters, statuses=STATUSES), \
+    customers = customer_emails(order.get("customer_id") for order in page.items) if page else {}
+    return render_template("orders.html", page=page, filters=filters, statuses=STATUSES, customers=customers), \
         422 if filters.errors else 200
 
 
@@ -32,7 +33,8 @@ def customer_order_detail(order_id: str):
     order = web.api().get(f"/api/v1/orders/{order_id}")
     return render_template("order.html", order=order, payments=_payments(order_id),
                            timeline=_in_time_order(order.get("timeline") or []), notice=request.args.get("notice"),
-                           vendors=vendor_names(part.get("vendor_id") for part in order.get("vendor_orders") or []))
+                           vendors=vendor_names(part.get("vendor_id") for part in order.get("vendor_orders") or []),
+                           customers=customer_emails([order.get("customer_id")]))
 
 
 def force_cancel_order(order_id: str):

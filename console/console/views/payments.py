@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import render_template
 
 from console import web
-from console.display_names import vendor_names
+from console.display_names import customer_emails, vendor_names
 from console.views.query_filters import typed_filters
 
 PAYMENT_STATUSES = ("pending", "authorized", "failed", "settled")
@@ -28,7 +28,8 @@ def payment_list():
     if not filters.ok:
         return render_template("payments.html", page=None, filters=filters, statuses=PAYMENT_STATUSES), 422
     page = web.listed("/api/v1/payments", **filters.query())
-    return render_template("payments.html", page=page, filters=filters, statuses=PAYMENT_STATUSES)
+    return render_template("payments.html", page=page, filters=filters, statuses=PAYMENT_STATUSES,
+                           customers=customer_emails(payment.get("customer_id") for payment in page.items))
 
 
 def payment_detail(payment_id: str):
@@ -37,7 +38,8 @@ def payment_detail(payment_id: str):
     refunds = web.api().get_page("/api/v1/refunds", page_size=100, order_id=payment["order_id"]).items
     return render_template("payment.html", payment=payment,
                            refunds=[refund for refund in refunds if refund.get("payment_id") == payment_id],
-                           vendors=vendor_names(charge.get("vendor_id") for charge in payment.get("charges") or []))
+                           vendors=vendor_names(charge.get("vendor_id") for charge in payment.get("charges") or []),
+                           customers=customer_emails([payment.get("customer_id")]))
 
 
 def refund_list():

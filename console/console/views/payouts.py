@@ -24,7 +24,7 @@ def register(bp) -> None:
     bp.route("/payouts")(web.signed_in(*ROLES)(payout_list))
     bp.route("/payouts/preview")(web.signed_in("operator")(payout_preview))
     bp.route("/payouts/runs")(web.signed_in("operator")(run_list))
-    bp.route("/payouts/runs", methods=["POST"])(web.signed_in("operator")(start_run))
+    bp.route("/payouts/runs", methods=["POST"])(web.signed_in_to_change("operator")(start_run))
     bp.route("/payouts/runs/<run_id>")(web.signed_in("operator")(run_detail))
 
 

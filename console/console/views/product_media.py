@@ -16,9 +16,9 @@ ROLES = ("vendor", "operator")
 
 
 def register(bp) -> None:
-    bp.route("/products/<product_id>/media", methods=["POST"])(web.signed_in(*ROLES)(upload_image))
+    bp.route("/products/<product_id>/media", methods=["POST"])(web.signed_in_to_change(*ROLES)(upload_image))
     bp.route("/products/<product_id>/media/<media_id>/remove", methods=["POST"])(
-        web.signed_in(*ROLES)(remove_image))
+        web.signed_in_to_change(*ROLES)(remove_image))
 
 
 def upload_image(product_id: str):

@@ -28,7 +28,7 @@ def register(bp) -> None:
     bp.route("/products/<product_id>")(web.signed_in(*ROLES)(product_page))
     bp.route("/products/<product_id>", methods=["POST"])(web.signed_in("vendor")(edit_product))
     bp.route("/products/<product_id>/submit", methods=["POST"])(web.signed_in("vendor")(submit_product))
-    bp.route("/products/<product_id>/archive", methods=["POST"])(web.signed_in(*ROLES)(archive_product))
+    bp.route("/products/<product_id>/archive", methods=["POST"])(web.signed_in_to_change(*ROLES)(archive_product))
 
 
 def product_list():

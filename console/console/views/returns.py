@@ -17,7 +17,7 @@ def register(bp) -> None:
     bp.route("/returns")(web.signed_in(*ROLES)(return_list))
     bp.route("/returns/<return_id>")(web.signed_in(*ROLES)(return_detail))
     # Operators too: an admin operator overrules a vendor's refusal by approving (the API decides who may).
-    bp.route("/returns/<return_id>/approve", methods=["POST"])(web.signed_in(*ROLES)(approve_return))
+    bp.route("/returns/<return_id>/approve", methods=["POST"])(web.signed_in_to_change(*ROLES)(approve_return))
     bp.route("/returns/<return_id>/refuse", methods=["POST"])(web.signed_in("vendor")(refuse_return))
     bp.route("/returns/<return_id>/receive", methods=["POST"])(web.signed_in("vendor")(receive_return))
 

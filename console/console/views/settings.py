@@ -24,7 +24,7 @@ class InvalidValue(ValueError):
 def register(bp) -> None:
     bp.route("/settings")(web.signed_in("operator")(settings_index))
     bp.route("/settings/<service>")(web.signed_in("operator")(service_settings))
-    bp.route("/settings/<service>", methods=["POST"])(web.signed_in("operator")(change_settings))
+    bp.route("/settings/<service>", methods=["POST"])(web.signed_in_to_change("operator")(change_settings))
 
 
 def settings_index():

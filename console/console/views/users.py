@@ -16,8 +16,8 @@ ROLES = ("operator", "admin", "support", "vendor", "customer", "service")
 
 def register(bp) -> None:
     bp.route("/users")(web.signed_in("operator")(user_list))
-    bp.route("/users/<user_id>/roles", methods=["POST"])(web.signed_in("operator")(change_roles))
-    bp.route("/users/<user_id>/<action>", methods=["POST"])(web.signed_in("operator")(user_action))
+    bp.route("/users/<user_id>/roles", methods=["POST"])(web.signed_in_to_change("operator")(change_roles))
+    bp.route("/users/<user_id>/<action>", methods=["POST"])(web.signed_in_to_change("operator")(user_action))
 
 
 def user_list():

@@ -35,7 +35,7 @@ def order_list():
 def order_detail(vendor_order_id: str):
     order = web.api().get(f"/api/v1/vendor-orders/{vendor_order_id}")
     return render_template("vendor_order.html", order=order, notice=request.args.get("notice"), typed={},
-                           parcel_key=secrets.token_urlsafe(16))
+                           parcel_key=secrets.token_urlsafe(16), refund_key=secrets.token_urlsafe(16))
 
 
 def accept(vendor_order_id: str):

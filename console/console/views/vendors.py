@@ -13,7 +13,7 @@ DECISIONS = ("approve", "reject", "suspend", "reinstate")
 
 def register(bp) -> None:
     bp.route("/vendors")(web.signed_in("operator")(vendor_list))
-    bp.route("/vendors/<vendor_id>/<decision>", methods=["POST"])(web.signed_in("operator")(decide))
+    bp.route("/vendors/<vendor_id>/<decision>", methods=["POST"])(web.signed_in_to_change("operator")(decide))
 
 
 def vendor_list():
