@@ -335,3 +335,31 @@ def test_an_order_left_unpaid_is_cancelled_by_the_worker_and_its_stock_released(
         "payment_timeout", ["cancelled"])
     assert statuses(cancelled["timeline"], None) == ["pending", "awaiting_payment", "cancelled"]
     assert eventually(lambda: marketplace.stock(offer["id"]), (2, 0)) == (2, 0)
+
+
+def test_a_goodwill_refund_a_vendor_issues_after_capture_is_refunded_by_payments(
+        marketplace, world, customer, vendor_b):
+    offer = world.offer(world.approved_product()["id"], world.vendor_b, quantity=2, sku="GOODWILL-1",
+                        price_minor=3000, shipping_minor=0)
+    order = place(marketplace, customer, {offer["id"]: 1})
+    order_when(marketplace, customer, order["id"], "awaiting_payment")
+    status, payment = pay(marketplace, customer, order["id"], "pm_card_visa")
+    assert (status, payment["status"]) == (201, "authorized"), payment
+    [vendor_order] = order_when(marketplace, customer, order["id"], "processing")["vendor_orders"]
+    path = f"/api/v1/vendor-orders/{vendor_order['id']}"
+    assert marketplace.call("POST", f"{path}/accept", vendor_b)[0] == 200
+    assert eventually(lambda: marketplace.call("GET", path, vendor_b)[1]["captured_at"] is not None, True)
+
+    headers = {**vendor_b, "Idempotency-Key": str(uuid.uuid4())}
+    status, asked = marketplace.call("POST", f"{path}/refunds", headers, {"amount_minor": 1000, "reason": "late"})
+    assert (status, asked["cause"], asked["status"]) == (201, "goodwill", "requested"), asked
+    assert marketplace.call("POST", f"{path}/refunds", {**vendor_b, "Idempotency-Key": str(uuid.uuid4())},
+                            {"amount_minor": 2001, "reason": "too much"})[0] == 409  # 2 000 left
+
+    def refunds():
+        detail = marketplace.call("GET", path, vendor_b)[1]
+        return [(row["status"], row["refunded_minor"]) for row in detail["refunds"]], detail["refunded_minor"]
+    assert eventually(refunds, ([("refunded", 1000)], 1000)) == ([("refunded", 1000)], 1000)
+    status, refunded = marketplace.call("GET", f"/api/v1/refunds?order_id={order['id']}", vendor_b,
+                                        service="payments")
+    assert (status, [(row["amount_minor"], row["status"]) for row in refunded]) == (200, [(1000, "refunded")])
