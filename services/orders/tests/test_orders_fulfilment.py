@@ -9,23 +9,18 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from chassis.runtime_settings import change
 from chassis.testing.events import published
-from orders.domain.placement import OfferQuote, RequestedLine
 from orders.fulfilment import complete_delivered, refuse_overdue
 from orders.models import Order, Return, VendorOrder
 from orders.models.base import new_id, now
-from orders.placement import PlaceOrder, place_order
 from orders.settings import OrdersRuntimeSettings
-from orders.transitions import move_order, move_vendor_order
+from orders.testing import ADDRESS, paid_order
 
 VENDOR_ORDERS = "/api/v1/vendor-orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
-SAGA = {"kind": "system", "id": None}
-ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "line2": None, "postal_code": "75011",
-           "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}
 QUOTES = {  # offer -> (vendor, unit price, shipping)
     "teapot": (VENDOR_A, 2500, 490), "cups": (VENDOR_A, 800, 300), "kettle": (VENDOR_B, 4000, 590)}
 
@@ -36,18 +31,7 @@ def uow_of(app):
 
 def processing_order(app, lines: dict[str, int], customer: str = "cus-alice") -> dict[str, str]:
     """A paid (``processing``) order, its vendor orders ``awaiting_acceptance``: vendor id -> vendor order id."""
-    quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
-              for offer, (vendor, price, shipping) in QUOTES.items()}
-    command = PlaceOrder([RequestedLine(offer, quantity) for offer, quantity in lines.items()], ADDRESS)
-    with uow_of(app) as uow:
-        order = place_order(uow, customer, command, quotes).order
-        move_order(uow.session, order, "awaiting_payment", SAGA)
-        move_order(uow.session, order, "processing", SAGA)
-        vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
-        for vendor_order in vendor_orders:
-            move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SAGA)
-        uow.commit()
-        return {vendor_order.vendor_id: vendor_order.id for vendor_order in vendor_orders}
+    return paid_order(app, customer, lines, QUOTES)
 
 
 def set_vendor_order(app, vendor_order_id: str, **values) -> None:

@@ -14,17 +14,12 @@ from sqlalchemy import func, select
 
 from chassis.testing.events import deliver as deliver_event, published
 from orders import goodwill
-from orders.domain.placement import OfferQuote, RequestedLine
 from orders.events import handlers_by_type
 from orders.models import RefundRequest, VendorOrder
-from orders.placement import PlaceOrder, place_order
-from orders.transitions import move_order, move_vendor_order
+from orders.testing import paid_order
 
 VENDOR_ORDERS = "/api/v1/vendor-orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
-SAGA = {"kind": "system", "id": None}
-ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "line2": None, "postal_code": "75011",
-           "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}
 QUOTES = {"teapot": (VENDOR_A, 2500, 490), "kettle": (VENDOR_B, 4000, 590)}  # offer -> (vendor, price, shipping)
 VENDOR_A_TOTAL = 2 * 2500 + 490
 PROBLEM = "urn:marketplace:problem:"
@@ -44,18 +39,7 @@ def events(app, event_type: str) -> list[dict]:
 
 def processing_order(app) -> dict[str, str]:
     """Alice's paid order: vendor A's part (2 teapots), vendor B's (1 kettle); vendor id -> vendor order id."""
-    quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
-              for offer, (vendor, price, shipping) in QUOTES.items()}
-    with uow_of(app) as uow:
-        order = place_order(uow, "cus-alice", PlaceOrder([RequestedLine("teapot", 2), RequestedLine("kettle", 1)],
-                                                         ADDRESS), quotes).order
-        move_order(uow.session, order, "awaiting_payment", SAGA)
-        move_order(uow.session, order, "processing", SAGA)
-        vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
-        for vendor_order in vendor_orders:
-            move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SAGA)
-        uow.commit()
-        return {vendor_order.vendor_id: vendor_order.id for vendor_order in vendor_orders}
+    return paid_order(app, "cus-alice", {"teapot": 2, "kettle": 1}, QUOTES)
 
 
 def accepted(app, client, staff_a) -> str:

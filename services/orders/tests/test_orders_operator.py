@@ -13,19 +13,17 @@ from sqlalchemy import event, select, update
 
 from chassis.tables import outbox
 from contracts.testing import assert_valid_event
-from orders.domain.placement import OfferQuote, RequestedLine
+from orders.domain.placement import RequestedLine
 from orders.models import Order, VendorOrder
 from orders.models.base import now
 from orders.placement import PlaceOrder, place_order
+from orders.testing import ADDRESS, SYSTEM, offer_quotes
 from orders.transitions import move_order, move_vendor_order
 
 ORDERS = "/api/v1/orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
-SAGA = {"kind": "system", "id": None}
 ADMIN_ACTOR = {"kind": "user", "id": "op-1", "roles": ["operator"]}  # as chassis.actors records them
 ALL_FINAL = "every vendor order was refused or cancelled"
-ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "line2": None, "postal_code": "75011",
-           "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}
 QUOTES = {  # offer -> (vendor, unit price, shipping): a teapot order is 2990, a kettle 4590, both 7580
     "teapot": (VENDOR_A, 2500, 490), "kettle": (VENDOR_B, 4000, 590)}
 VENDOR_ORDER_ROUTE = {  # vendor order status -> the moves that reach it from awaiting_acceptance
@@ -45,19 +43,17 @@ def uow_of(app):
 def order_in(app, status: str, offers: tuple[str, ...] = ("teapot",), customer: str = "cus-alice",
              created_at: datetime | None = None) -> str:
     """An order of one unit of each offer, moved to ``status`` (vendor orders follow as the saga moves them)."""
-    quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
-              for offer, (vendor, price, shipping) in QUOTES.items()}
     with uow_of(app) as uow:
         cart = PlaceOrder([RequestedLine(offer, 1) for offer in offers], ADDRESS)
-        order = place_order(uow, customer, cart, quotes).order
+        order = place_order(uow, customer, cart, offer_quotes(QUOTES)).order
         path = {"pending": [], "awaiting_payment": ["awaiting_payment"], "rejected": ["rejected"],
                 "cancelled": ["awaiting_payment", "cancelled"], "processing": ["awaiting_payment", "processing"],
                 "completed": ["awaiting_payment", "processing", "completed"]}[status]
         for step in path:
-            move_order(uow.session, order, step, SAGA)
+            move_order(uow.session, order, step, SYSTEM)
         if "processing" in path:
             for vendor_order in uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)):
-                move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SAGA)
+                move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SYSTEM)
         if created_at is not None:
             order.created_at = created_at
         uow.commit()
@@ -74,7 +70,7 @@ def advance_vendor_order(app, vendor_order_id: str, status: str, **values) -> No
     with uow_of(app) as uow:
         vendor_order = uow.session.get(VendorOrder, vendor_order_id)
         for step in VENDOR_ORDER_ROUTE[status]:
-            move_vendor_order(uow.session, vendor_order, step, SAGA)
+            move_vendor_order(uow.session, vendor_order, step, SYSTEM)
         uow.session.execute(update(VendorOrder).where(VendorOrder.id == vendor_order_id).values(**values))
         uow.commit()
 
@@ -258,14 +254,14 @@ def test_an_admin_force_cancels_a_paid_order_vendor_order_by_vendor_order_refund
     assert (refund["amount_minor"], refund["cause"], refund["reason"]) == (2990, "cancellation", "fraud suspected")
     assert announced[-1] == ("order.cancelled", {  # the last vendor order's cancellation settles the order
         "order_id": order_id, "customer_id": "cus-alice", "currency": "EUR", "total_minor": 7580,
-        "reason": ALL_FINAL, "actor": SAGA})
+        "reason": ALL_FINAL, "actor": SYSTEM})
 
 
 def test_a_paid_order_whose_vendor_orders_are_partly_final_cancels_only_the_open_ones(app, client, admin):
     order_id = order_in(app, "processing", ("teapot", "kettle"))
     refused = vendor_order_of(app, order_id, VENDOR_A)
     with uow_of(app) as uow:
-        move_vendor_order(uow.session, uow.session.get(VendorOrder, refused), "refused", SAGA, "out of stock")
+        move_vendor_order(uow.session, uow.session.get(VendorOrder, refused), "refused", SYSTEM, "out of stock")
         uow.commit()
 
     assert force_cancel(client, admin, order_id).status_code == 200

@@ -13,20 +13,15 @@ import pytest
 from sqlalchemy import select, update
 
 from chassis.testing.events import deliver as deliver_event, published
-from orders.domain.placement import OfferQuote, RequestedLine
 from orders.events import handlers_by_type
 from orders.domain.refunds import may_become, refundable_minor, refunded_total
 from orders.models import OrderLine, RefundRequest, TimelineEntry, VendorOrder
 from orders.models.base import now
-from orders.placement import PlaceOrder, place_order
 from orders.refunds import request_refund
-from orders.transitions import move_order, move_vendor_order
+from orders.testing import ADDRESS, paid_order
 
 VENDOR_ORDERS, ORDERS, RETURNS = "/api/v1/vendor-orders", "/api/v1/orders", "/api/v1/returns"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
-SAGA = {"kind": "system", "id": None}
-ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "line2": None, "postal_code": "75011",
-           "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}
 QUOTES = {  # offer -> (vendor, unit price, shipping)
     "teapot": (VENDOR_A, 2500, 490), "cups": (VENDOR_A, 800, 300), "kettle": (VENDOR_B, 4000, 590)}
 VENDOR_A_TOTAL = 2 * 2500 + 3 * 800 + 490  # 2 teapots, 3 cups, the dearest shipping
@@ -54,18 +49,7 @@ def post(client, caller, path: str, body: dict | None = None):
 
 def processing_order(app) -> dict[str, str]:
     """Alice's paid order: vendor A's part (2 teapots, 3 cups), vendor B's (1 kettle); vendor id -> vendor order id."""
-    quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
-              for offer, (vendor, price, shipping) in QUOTES.items()}
-    command = PlaceOrder([RequestedLine("teapot", 2), RequestedLine("cups", 3), RequestedLine("kettle", 1)], ADDRESS)
-    with uow_of(app) as uow:
-        order = place_order(uow, "cus-alice", command, quotes).order
-        move_order(uow.session, order, "awaiting_payment", SAGA)
-        move_order(uow.session, order, "processing", SAGA)
-        vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
-        for vendor_order in vendor_orders:
-            move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SAGA)
-        uow.commit()
-        return {vendor_order.vendor_id: vendor_order.id for vendor_order in vendor_orders}
+    return paid_order(app, "cus-alice", {"teapot": 2, "cups": 3, "kettle": 1}, QUOTES)
 
 
 def captured(app, client, staff_a) -> str:

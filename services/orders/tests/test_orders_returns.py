@@ -11,18 +11,13 @@ import pytest
 from sqlalchemy import select, update
 
 from chassis.testing.events import published
-from orders.domain.placement import OfferQuote, RequestedLine
 from orders.fulfilment import complete_delivered
 from orders.models import OrderLine, VendorOrder
 from orders.models.base import now
-from orders.placement import PlaceOrder, place_order
-from orders.transitions import move_order, move_vendor_order
+from orders.testing import ADDRESS, paid_order
 
 RETURNS, VENDOR_ORDERS = "/api/v1/returns", "/api/v1/vendor-orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
-SAGA = {"kind": "system", "id": None}
-ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "line2": None, "postal_code": "75011",
-           "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}
 WAREHOUSE = {**ADDRESS, "name": "Vendor A returns", "line1": "1 quai des Retours"}
 QUOTES = {  # offer -> (vendor, unit price, shipping)
     "teapot": (VENDOR_A, 2500, 490), "cups": (VENDOR_A, 800, 300), "kettle": (VENDOR_B, 4000, 590)}
@@ -31,18 +26,7 @@ QUOTES = {  # offer -> (vendor, unit price, shipping)
 @pytest.fixture
 def delivered(app, client, staff_a, staff_b, alice):
     """Alice's delivered vendor orders: vendor A's (2 teapots, 3 cups), vendor B's (1 kettle)."""
-    with uow_of(app) as uow:
-        quotes = {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, "EUR")
-                  for offer, (vendor, price, shipping) in QUOTES.items()}
-        order = place_order(uow, "cus-alice", PlaceOrder([RequestedLine("teapot", 2), RequestedLine("cups", 3),
-                                                          RequestedLine("kettle", 1)], ADDRESS), quotes).order
-        move_order(uow.session, order, "awaiting_payment", SAGA)
-        move_order(uow.session, order, "processing", SAGA)
-        vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
-        for vendor_order in vendor_orders:
-            move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SAGA)
-        uow.commit()
-        ids = {vendor_order.vendor_id: vendor_order.id for vendor_order in vendor_orders}
+    ids = paid_order(app, "cus-alice", {"teapot": 2, "cups": 3, "kettle": 1}, QUOTES)
     for vendor, staff in ((VENDOR_A, staff_a), (VENDOR_B, staff_b)):
         vendor_order_id = ids[vendor]
         assert client.post(f"{VENDOR_ORDERS}/{vendor_order_id}/accept", headers=staff).status_code == 200

@@ -1,0 +1,41 @@
+"""Test helpers: orders placed from fixed quotes and moved on as the saga would (test-only).
+
+Catalog is not asked: each test module passes its own quotes, offer id -> (vendor id, unit price,
+shipping), all in minor units.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from orders.domain.placement import OfferQuote, RequestedLine
+from orders.models import VendorOrder
+from orders.placement import PlaceOrder, place_order
+from orders.transitions import move_order, move_vendor_order
+
+SYSTEM = {"kind": "system", "id": None}  # the actor the saga records
+ADDRESS = {"name": "Ada Lovelace", "line1": "12 rue des Lilas", "line2": None, "postal_code": "75011",
+           "city": "Paris", "country": "FR", "phone": "+33 6 12 34 56 78"}
+
+
+def offer_quotes(quotes: dict[str, tuple[str, int, int]], currency: str = "EUR") -> dict[str, OfferQuote]:
+    """Catalog's answer for ``quotes``: every offer sellable, of product ``prd-<offer>``, titled after it."""
+    return {offer: OfferQuote(offer, f"prd-{offer}", None, vendor, offer.title(), price, shipping, currency)
+            for offer, (vendor, price, shipping) in quotes.items()}
+
+
+def paid_order(app, customer_id: str, lines: dict[str, int], quotes: dict[str, tuple[str, int, int]],
+               currency: str = "EUR") -> dict[str, str]:
+    """A ``processing`` order of ``lines`` (offer -> quantity), its vendor orders ``awaiting_acceptance``.
+
+    Answers vendor id -> vendor order id.
+    """
+    cart = PlaceOrder([RequestedLine(offer, quantity) for offer, quantity in lines.items()], ADDRESS)
+    with app.extensions["chassis.runtime"].uow() as uow:
+        order = place_order(uow, customer_id, cart, offer_quotes(quotes, currency)).order
+        move_order(uow.session, order, "awaiting_payment", SYSTEM)
+        move_order(uow.session, order, "processing", SYSTEM)
+        vendor_orders = uow.session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
+        for vendor_order in vendor_orders:
+            move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SYSTEM)
+        uow.commit()
+        return {vendor_order.vendor_id: vendor_order.id for vendor_order in vendor_orders}
