@@ -14,7 +14,8 @@ console_sessions = Table(
     Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
     # An authorization request in flight: its state, PKCE verifier (encrypted) and where to go afterwards.
     Column("login", JSON),
-    # Who signed in: sub, email, roles, vendor_id (from identity's userinfo).
+    # Who signed in: sub, email, roles, vendor_id, vendor_role (from identity's userinfo; older rows lack
+    # vendor_role, read as None).
     Column("user", JSON),
     # Encrypted with CONSOLE_TOKEN_KEYS (console.token_cipher): never the token's text.
     Column("access_token", Text),

@@ -30,12 +30,19 @@ def hash_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+# The vendor staff roles that issue goodwill refunds (orders refuses the others with 403 anyway).
+REFUNDING_VENDOR_ROLES = ("owner", "manager")
+
+
 @dataclass(frozen=True)
 class SignedInUser:
     sub: str
     email: str
     roles: tuple[str, ...]
     vendor_id: str | None
+    # owner, manager or staff in the vendor, from userinfo at sign-in; None for anyone else, and for a
+    # session stored before the console kept it (such a user signs in again to refund).
+    vendor_role: str | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -44,6 +51,11 @@ class SignedInUser:
     @property
     def is_vendor(self) -> bool:
         return "vendor" in self.roles and self.vendor_id is not None
+
+    @property
+    def may_issue_refunds(self) -> bool:
+        """Goodwill refunds: the vendor's owners and managers, and admin operators."""
+        return self.may_change_platform or (self.is_vendor and self.vendor_role in REFUNDING_VENDOR_ROLES)
 
     @property
     def is_admin(self) -> bool:
@@ -195,7 +207,7 @@ class SessionStore:
         return {"csrf_token": session.csrf_token, "created_at": session.created_at, "seen_at": session.seen_at,
                 "login": self._sealed_login(session.login),
                 "user": None if user is None else {"sub": user.sub, "email": user.email, "roles": list(user.roles),
-                                                   "vendor_id": user.vendor_id},
+                                                   "vendor_id": user.vendor_id, "vendor_role": user.vendor_role},
                 **self._token_columns(session.tokens), "locale": session.locale}
 
     def _sealed_login(self, login: dict | None) -> dict | None:
@@ -228,7 +240,7 @@ class SessionStore:
             id=session_id, csrf_token=row["csrf_token"], created_at=_aware(row["created_at"]),
             seen_at=_aware(row["seen_at"]), login=self._opened_login(row["login"]),
             user=None if user is None else SignedInUser(user["sub"], user["email"], tuple(user["roles"]),
-                                                        user.get("vendor_id")),
+                                                        user.get("vendor_id"), user.get("vendor_role")),
             tokens=self._tokens(row), locale=row["locale"])
 
 

@@ -26,6 +26,7 @@ class StubUser:
     email: str
     roles: list[str]
     vendor_id: str | None = None
+    vendor_role: str | None = None  # owner, manager or staff for a vendor's people
 
 
 PUBLIC_URL = "http://console.test"
@@ -143,7 +144,8 @@ class StubGateway:
         user = self._bearer_user()
         if user is None:
             return jsonify(title="Unauthorized"), 401
-        return jsonify(sub=user.sub, email=user.email, roles=user.roles, vendor_id=user.vendor_id)
+        return jsonify(sub=user.sub, email=user.email, roles=user.roles, vendor_id=user.vendor_id,
+                       vendor_role=user.vendor_role)
 
     def _api(self, rest: str):
         path = f"/api/{rest}"
@@ -191,7 +193,9 @@ class RunningStub:
 
 OPERATOR = StubUser("user-op", "ops@example.com", ["operator", "admin"])
 SUPPORT = StubUser("user-sup", "support@example.com", ["operator", "support"])  # reads, changes nothing
-VENDOR = StubUser("user-ven", "owner@vendor-a.example", ["vendor"], vendor_id="ven-a")
+VENDOR = StubUser("user-ven", "owner@vendor-a.example", ["vendor"], vendor_id="ven-a", vendor_role="owner")
+VENDOR_STAFF = StubUser("user-ven-staff", "packer@vendor-a.example", ["vendor"], vendor_id="ven-a",
+                        vendor_role="staff")  # accepts and ships; owners and managers refund
 CUSTOMER = StubUser("user-cus", "someone@example.com", ["customer"])
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-from console.testing import OPERATOR, VENDOR, csrf_of
+import pytest
+
+from console.testing import OPERATOR, VENDOR, VENDOR_STAFF, StubUser, csrf_of, sign_in
 
 PAGE, ACTION, API = "/console/orders/vo-1", "/console/orders/vo-1/refund", "/api/v1/vendor-orders/vo-1/refunds"
 ENGLISH = {"Accept-Language": "en"}
@@ -138,3 +140,42 @@ def test_no_form_before_capture_or_once_everything_was_refunded(vendor_browser, 
     for changed in ({"captured_at": None, "status": "awaiting_acceptance"}, {"refundable_minor": 0}):
         stub.answer("GET", "/api/v1/vendor-orders/vo-1", {**VENDOR_ORDER, **changed})
         assert f'action="{ACTION}"' not in vendor_browser.get(PAGE).get_data(as_text=True)
+
+
+@pytest.fixture
+def staff_browser(browser, stub):
+    """Signed in as a plain staff member of ven-a: accepts and ships, does not refund."""
+    sign_in(browser, stub, VENDOR_STAFF)
+    return browser
+
+
+def test_a_manager_of_the_vendor_refunds_too(browser, stub):
+    manager = StubUser("user-ven-manager", "manager@vendor-a.example", ["vendor"], vendor_id="ven-a",
+                       vendor_role="manager")
+    sign_in(browser, stub, manager)
+    stub.answer("GET", "/api/v1/vendor-orders/vo-1", VENDOR_ORDER)
+    stub.answer("POST", API, REFUNDS[2], status=201)
+
+    assert f'action="{ACTION}"' in browser.get(PAGE).get_data(as_text=True)
+    assert refund(browser, "7").status_code == 302
+    assert stub.calls_to(API, "POST")[0].token in token_of(stub, manager)
+
+
+def test_a_plain_staff_member_sees_the_refunds_and_who_issues_them_but_no_form(staff_browser, stub):
+    stub.answer("GET", "/api/v1/vendor-orders/vo-1", VENDOR_ORDER)
+
+    page = staff_browser.get(PAGE, headers=ENGLISH).get_data(as_text=True)
+    french = staff_browser.get(PAGE, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+
+    assert "€5.00 · Goodwill" in page and f'action="{ACTION}"' not in page and 'name="amount"' not in page
+    assert "Owners and managers of the vendor issue refunds." in page
+    assert "Les propriétaires et les gestionnaires du vendeur émettent les remboursements." in french
+
+
+def test_a_plain_staff_member_gets_the_403_page_before_any_api_call(staff_browser, stub):
+    stub.answer("POST", API, REFUNDS[2], status=201)
+
+    answer = refund(staff_browser, "7")
+
+    assert answer.status_code == 403 and "does not have the rights" in answer.get_data(as_text=True)
+    assert stub.calls_to(API) == []

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from console.models import console_sessions
-from console.sessions import SignedInUser, Tokens
+from console.sessions import SignedInUser, Tokens, hash_id
 
 START = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
 USER = SignedInUser("user-1", "ops@example.com", ("operator",), None)
@@ -37,6 +37,26 @@ def test_a_session_reads_back_as_it_was_saved(store):
     session = store.sign_in(store.create(), USER, TOKENS)
 
     assert store.load(session.id) == session
+
+
+def test_a_vendor_staff_members_role_reads_back(store):
+    owner = SignedInUser("user-2", "owner@vendor-a.example", ("vendor",), "ven-a", "owner")
+
+    session = store.sign_in(store.create(), owner, TOKENS)
+
+    assert store.load(session.id).user.vendor_role == "owner"
+
+
+def test_a_session_stored_before_the_staff_role_was_kept_still_loads_without_one(store, console_app):
+    session = store.sign_in(store.create(), SignedInUser("user-2", "owner@vendor-a.example", ("vendor",), "ven-a"),
+                            TOKENS)
+    with console_app.extensions["chassis.runtime"].database.engine.begin() as connection:
+        connection.execute(update(console_sessions).where(console_sessions.c.id_hash == hash_id(session.id)).values(
+            user={"sub": "user-2", "email": "owner@vendor-a.example", "roles": ["vendor"], "vendor_id": "ven-a"}))
+
+    user = store.load(session.id).user
+
+    assert (user.vendor_id, user.vendor_role, user.may_issue_refunds) == ("ven-a", None, False)
 
 
 def test_signing_in_replaces_the_anonymous_session(store):

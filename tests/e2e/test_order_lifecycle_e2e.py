@@ -154,8 +154,9 @@ def vendor(marketplace):
 
 @pytest.fixture
 def vendor_b(marketplace):
-    """Staff of the vendor selling in the payment tests, so vendor A's balance holds only the lifecycle's credit."""
-    return marketplace.bearer(subject="staff-b", roles=["vendor"], vendor_id=VENDOR_B)
+    """An owner of the vendor selling in the payment tests (so vendor A's balance holds only the lifecycle's
+    credit): owners and managers issue goodwill refunds."""
+    return marketplace.bearer(subject="staff-b", roles=["vendor"], vendor_id=VENDOR_B, vendor_role="owner")
 
 
 def place(marketplace, customer, lines: dict[str, int]) -> dict:

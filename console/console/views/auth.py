@@ -69,7 +69,8 @@ def _userinfo(access_token: str) -> SignedInUser:
         "/oauth/userinfo", headers={"Authorization": f"Bearer {access_token}"})
     response.raise_for_status()
     body = response.json()
-    return SignedInUser(body["sub"], body.get("email") or "", tuple(body.get("roles") or ()), body.get("vendor_id"))
+    return SignedInUser(body["sub"], body.get("email") or "", tuple(body.get("roles") or ()), body.get("vendor_id"),
+                        body.get("vendor_role"))
 
 
 def logout():

@@ -1,4 +1,7 @@
-"""Goodwill refunds of a vendor order, issued from its page by its vendor's staff or an admin operator.
+"""Goodwill refunds of a vendor order, issued from its page by its vendor's owners and managers or an admin operator.
+
+A plain staff member (and a session stored before the console kept the staff role) gets the 403 page
+before any API call; orders refuses them too (``insufficient-role``).
 
 The amount is typed in major units as the reader's locale writes them ("12,50" in French); orders
 refuses more than is still refundable, or a vendor order whose payment was not captured. The
@@ -11,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
 from console import web
@@ -28,6 +31,8 @@ def register(bp) -> None:
 
 
 def refund_vendor_order(vendor_order_id: str):
+    if not web.current_session().user.may_issue_refunds:
+        abort(403)
     currency = request.form.get("currency") or "EUR"
     amount_minor, reason = _amount(currency), request.form.get("reason", "").strip()
     if not amount_minor or not reason:

@@ -190,7 +190,19 @@ def test_principal_reads_roles_and_vendor():
     assert principal.has_role("service") and principal.vendor_id is None
 
 
-@pytest.mark.parametrize("claims", [{"scope": ["a"]}, {"roles": "operator"}, {"vendor_id": 7}])
+def test_principal_reads_the_vendor_staff_role(issuer, verifier):
+    principal = verifier.verify(issuer.issue("staff-1", roles=["vendor"], vendor_id="ven-a", vendor_role="manager"))
+    assert (principal.vendor_id, principal.vendor_role) == ("ven-a", "manager")
+
+
+def test_a_vendor_token_without_a_staff_role_reads_as_none(issuer, verifier):
+    """An API client's token, or one issued before identity put the claim in."""
+    principal = verifier.verify(issuer.issue("client-1", roles=["vendor"], vendor_id="ven-a"))
+    assert (principal.is_vendor, principal.vendor_id, principal.vendor_role) == (True, "ven-a", None)
+
+
+@pytest.mark.parametrize("claims", [{"scope": ["a"]}, {"roles": "operator"}, {"vendor_id": 7}, {"vendor_role": 7},
+                                    {"vendor_role": ""}, {"vendor_role": ["owner"]}])
 def test_malformed_authorisation_claims_are_refused(issuer, verifier, claims):
     assert refused(verifier, issuer.issue(extra_claims=claims)).startswith("invalid claims")
 

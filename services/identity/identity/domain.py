@@ -77,14 +77,18 @@ def pkce_problem(arguments: Mapping[str, str]) -> str | None:
 
 
 def access_claims(*, issuer: str, audiences: list[str], subject: str, client_id: str, scope: str,
-                  roles: list[str], vendor_id: str | None, now: int, lifetime: int) -> dict[str, Any]:
-    """The claims of an RFC 9068 access token."""
+                  roles: list[str], vendor_id: str | None, now: int, lifetime: int,
+                  vendor_role: str | None = None) -> dict[str, Any]:
+    """The claims of an RFC 9068 access token; ``vendor_id`` and ``vendor_role`` (owner, manager, staff)
+    only when set."""
     claims: dict[str, Any] = {
         "iss": issuer, "sub": subject, "aud": audiences, "client_id": client_id, "scope": scope,
         "roles": list(roles), "iat": now, "nbf": now, "exp": now + lifetime, "jti": uuid.uuid4().hex,
     }
     if vendor_id:
         claims["vendor_id"] = vendor_id
+    if vendor_role:
+        claims["vendor_role"] = vendor_role
     return claims
 
 

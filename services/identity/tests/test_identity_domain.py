@@ -54,3 +54,10 @@ def test_access_claims_follow_rfc9068():
     assert {k: v for k, v in claims.items() if k != "jti"} == {
         "iss": "http://i", "sub": "u", "aud": ["marketplace"], "client_id": "c", "scope": "a",
         "roles": ["vendor"], "vendor_id": "v1", "iat": 100, "nbf": 100, "exp": 700}
+
+
+def test_access_claims_carry_a_staff_role_only_when_there_is_one():
+    common = dict(issuer="http://i", audiences=["m"], subject="u", client_id="c", scope="", roles=["vendor"],
+                  vendor_id="v1", now=100, lifetime=600)
+    assert domain.access_claims(**common, vendor_role="manager")["vendor_role"] == "manager"
+    assert "vendor_role" not in domain.access_claims(**common, vendor_role=None)

@@ -38,6 +38,7 @@ class Caller:
 
     actor: Mapping[str, Any]
     vendor_id: str | None = None  # vendor staff: their vendor's vendor orders only
+    vendor_role: str | None = None  # owner, manager or staff; None for a vendor's API client (or an older token)
     customer_id: str | None = None  # a customer: the vendor orders of their own orders
     operator: bool = False  # sees every vendor order
     admin: bool = False  # an operator who may change them (support operators only read)

@@ -1,8 +1,11 @@
 """Goodwill refunds: a person gives part of a vendor order's money back (``POST …/vendor-orders/<id>/refunds``).
 
-Who: the vendor order's own vendor staff (any of them: the token says ``vendor`` and the vendor's id,
-not the staff role, so owner, manager and staff alike, as for accepting and shipping) or an admin
-operator; support operators and customers are refused (403), another vendor's staff never see it (404).
+Who: the owners and managers of the vendor order's own vendor (the token's ``vendor_role``) or an admin
+operator. A plain ``staff`` member, who accepts and ships, is refused (403 ``insufficient-role``), and so
+is a vendor token without ``vendor_role``: a vendor's API client (an integration, not a person; identity
+takes it for plain staff too) or a token issued before identity put the claim in (the next one has it).
+Support operators and customers are refused (403), another vendor's staff never see it (404). The role
+is the one when the token was issued: a promotion or demotion counts from the next token on.
 
 What: the vendor order must have been captured (``captured_at``, set on ``payment.captured``): before
 that there is no money to give back, and a voided part never has any. The amount is at most what is
@@ -15,11 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chassis.auth.principal import VENDOR_MANAGER, VENDOR_OWNER
 from chassis.errors import Problem
 from orders.domain.refunds import RefundCause
 from orders.fulfilment import Caller, vendor_order_for
 from orders.models import RefundRequest, VendorOrder
 from orders.refunds import ask_payments, on_timeline, refundable
+
+# Plain staff accept and ship; giving money back is for those who answer for the vendor.
+REFUNDING_VENDOR_ROLES = frozenset({VENDOR_OWNER, VENDOR_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -29,11 +36,10 @@ class GoodwillRefund:
 
 
 def issue_goodwill_refund(uow, vendor_order_id: str, caller: Caller, refund: GoodwillRefund) -> RefundRequest:
-    """Its vendor's staff or an admin operator asks payments to refund ``refund.amount_minor``: a ``goodwill``
-    request, its ``refund.requested``, a timeline entry (who and why) and an audit entry."""
-    vendor_order = vendor_order_for(uow.session, vendor_order_id, caller)
-    if not (caller.admin or caller.vendor_id == vendor_order.vendor_id):
-        raise Problem(403, "insufficient-role", "only the vendor order's staff or an admin operator refunds it")
+    """Its vendor's owner or manager, or an admin operator, asks payments to refund ``refund.amount_minor``: a
+    ``goodwill`` request, its ``refund.requested``, a timeline entry (who and why) and an audit entry."""
+    vendor_order = vendor_order_for(uow.session, vendor_order_id, caller)  # 404 first: tenancy says nothing
+    _check_may_refund(caller, vendor_order)
     vendor_order = vendor_order_for(uow.session, vendor_order_id, caller, lock=True)
     _check_refundable(vendor_order, refundable(uow.session, vendor_order), refund.amount_minor)
     row = ask_payments(uow, vendor_order, RefundCause.GOODWILL, refund.amount_minor, refund.reason, lines=[])
@@ -42,6 +48,13 @@ def issue_goodwill_refund(uow, vendor_order_id: str, caller: Caller, refund: Goo
     uow.audit("vendor_order.goodwill_refund_requested", "vendor_order", vendor_order.id, reason=refund.reason,
               after={"refund_request_id": row.id, "amount_minor": row.amount_minor, "currency": row.currency})
     return row
+
+
+def _check_may_refund(caller: Caller, vendor_order: VendorOrder) -> None:
+    """403 unless an admin operator, or an owner or manager of the vendor order's vendor."""
+    own_vendor = caller.vendor_id == vendor_order.vendor_id
+    if not (caller.admin or (own_vendor and caller.vendor_role in REFUNDING_VENDOR_ROLES)):
+        raise Problem(403, "insufficient-role", "owners and managers of the vendor refund (and admin operators)")
 
 
 def _check_refundable(vendor_order: VendorOrder, available_minor: int, amount_minor: int) -> None:

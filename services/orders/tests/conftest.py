@@ -75,12 +75,29 @@ def bob(bearer):
 
 @pytest.fixture
 def staff_a(bearer):
-    return bearer(subject="staff-a", roles=["vendor"], vendor_id="vendor-a")  # the tests' VENDOR_A
+    """A plain staff member of the tests' VENDOR_A (accepts and ships; owners and managers refund)."""
+    return bearer(subject="staff-a", roles=["vendor"], vendor_id="vendor-a", vendor_role="staff")
 
 
 @pytest.fixture
 def staff_b(bearer):
-    return bearer(subject="staff-b", roles=["vendor"], vendor_id="vendor-b")  # the tests' VENDOR_B
+    """A plain staff member of the tests' VENDOR_B."""
+    return bearer(subject="staff-b", roles=["vendor"], vendor_id="vendor-b", vendor_role="staff")
+
+
+@pytest.fixture
+def owner_a(bearer):
+    return bearer(subject="owner-a", roles=["vendor"], vendor_id="vendor-a", vendor_role="owner")
+
+
+@pytest.fixture
+def manager_a(bearer):
+    return bearer(subject="manager-a", roles=["vendor"], vendor_id="vendor-a", vendor_role="manager")
+
+
+@pytest.fixture
+def owner_b(bearer):
+    return bearer(subject="owner-b", roles=["vendor"], vendor_id="vendor-b", vendor_role="owner")
 
 
 @pytest.fixture

@@ -11,6 +11,12 @@ CUSTOMER = "customer"
 SERVICE = "service"
 ROLES = frozenset({OPERATOR, VENDOR, CUSTOMER, SERVICE})
 
+# A vendor staff member's role in their vendor (identity's ``vendor_role`` claim). API clients of a
+# vendor have none: they are integrations, taken for plain staff.
+VENDOR_OWNER = "owner"
+VENDOR_MANAGER = "manager"
+VENDOR_STAFF = "staff"
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -28,6 +34,9 @@ class Principal:
     token_id: str
     expires_at: int
     claims: Mapping[str, Any] = field(repr=False)
+    # Owner, manager or staff for a person working for ``vendor_id``; None for an API client, another
+    # kind of caller, or a token issued before identity put the claim in.
+    vendor_role: str | None = None
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> "Principal":
@@ -39,18 +48,22 @@ class Principal:
         scope = claims.get("scope") or ""
         roles = claims.get("roles") or []
         vendor_id = claims.get("vendor_id")
+        vendor_role = claims.get("vendor_role")
         if not isinstance(scope, str):
             raise ValueError("scope must be a string")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise ValueError("roles must be a list of strings")
         if vendor_id is not None and (not isinstance(vendor_id, str) or not vendor_id):
             raise ValueError("vendor_id must be a non-empty string")
+        if vendor_role is not None and (not isinstance(vendor_role, str) or not vendor_role):
+            raise ValueError("vendor_role must be a non-empty string")
         return cls(
             subject=claims["sub"],
             client_id=claims["client_id"],
             scopes=frozenset(scope.split()),
             roles=frozenset(roles),
             vendor_id=vendor_id,
+            vendor_role=vendor_role,
             token_id=claims["jti"],
             expires_at=int(claims["exp"]),
             # A read-only view: principals are cached and shared across requests.

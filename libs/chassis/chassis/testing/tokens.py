@@ -58,7 +58,7 @@ class TokenIssuer:
         return StaticKeySource(KeySet.import_key_set(self.jwks()))
 
     def claims(self, subject: str = "user-1", *, scopes: Iterable[str] = (),
-               roles: Iterable[str] = (), vendor_id: str | None = None,
+               roles: Iterable[str] = (), vendor_id: str | None = None, vendor_role: str | None = None,
                client_id: str = "test-client", audience: str | list[str] | None = None,
                expires_in: int = 600, not_before: int | None = None,
                extra_claims: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -72,6 +72,8 @@ class TokenIssuer:
         }
         if vendor_id is not None:
             claims["vendor_id"] = vendor_id
+        if vendor_role is not None:
+            claims["vendor_role"] = vendor_role
         claims.update(extra_claims or {})
         return claims
 
@@ -83,13 +85,13 @@ class TokenIssuer:
         return {name: value for name, value in header.items() if value is not None}
 
     def issue(self, subject: str = "user-1", *, scopes: Iterable[str] = (),
-              roles: Iterable[str] = (), vendor_id: str | None = None,
+              roles: Iterable[str] = (), vendor_id: str | None = None, vendor_role: str | None = None,
               client_id: str = "test-client", audience: str | list[str] | None = None,
               expires_in: int = 600, not_before: int | None = None,
               extra_claims: Mapping[str, Any] | None = None,
               headers_override: Mapping[str, Any] | None = None, key: Any = None) -> str:
         """A signed access token; ``key`` signs with another key (e.g. rotated)."""
-        claims = self.claims(subject, scopes=scopes, roles=roles, vendor_id=vendor_id,
+        claims = self.claims(subject, scopes=scopes, roles=roles, vendor_id=vendor_id, vendor_role=vendor_role,
                              client_id=client_id, audience=audience, expires_in=expires_in,
                              not_before=not_before, extra_claims=extra_claims)
         header = self.header(headers_override, key)

@@ -20,21 +20,24 @@ def owner_count(session: Session, vendor_id: str) -> int:
 
 
 def token_claims(session: Session, holder: User | OAuthClient) -> dict:
-    """``roles`` and ``vendor_id`` of a token issued to ``holder`` (a user, or a client on its own behalf).
+    """``roles``, ``vendor_id`` and ``vendor_role`` of a token issued to ``holder`` (a user, or a client on
+    its own behalf).
 
-    Staff of an approved vendor get the ``vendor`` role and its id; a vendor that is not (or no
-    longer) approved gives none, to its staff and to its API clients alike.
+    Staff of an approved vendor get the ``vendor`` role, its id and their staff role (owner, manager or
+    staff) as the membership says when the token is issued; a vendor that is not (or no longer) approved
+    gives none, to its staff and to its API clients alike. A vendor's API client gets no staff role: it
+    is an integration, not a person, and is taken for a plain staff member (as ``caller_role`` does here).
     """
     roles, vendor_id = list(holder.roles), holder.vendor_id
     if isinstance(holder, User):
         member = session.get(VendorMember, holder.id)
         vendor_id = member.vendor_id if member is not None else vendor_id
         if member is not None and _is_approved(session, member.vendor_id):
-            return {"roles": sorted(set(roles) | {"vendor"}), "vendor_id": vendor_id}
+            return {"roles": sorted(set(roles) | {"vendor"}), "vendor_id": vendor_id, "vendor_role": member.role}
     vendor = session.get(Vendor, vendor_id) if vendor_id else None
     if vendor is not None and vendor.status != VendorStatus.APPROVED.value:
-        return {"roles": [role for role in roles if role != "vendor"], "vendor_id": None}
-    return {"roles": roles, "vendor_id": vendor_id}
+        return {"roles": [role for role in roles if role != "vendor"], "vendor_id": None, "vendor_role": None}
+    return {"roles": roles, "vendor_id": vendor_id, "vendor_role": None}
 
 
 def _is_approved(session: Session, vendor_id: str) -> bool:

@@ -57,5 +57,5 @@ def _userinfo():
     user = store.active_user(session(), claims["sub"])
     if user is None:
         raise Problem(403, "forbidden", "this token does not belong to an active user")
-    # What its access tokens say: a vendor's staff get the vendor role and id from their membership.
+    # What its access tokens say: a vendor's staff get the vendor role, its id and their staff role.
     return {"sub": user.id, "email": user.email, **vendor_membership.token_claims(session(), user)}

@@ -80,3 +80,5 @@ class UserInfoSchema(ma.Schema):
     email = ma.fields.String()
     roles = ma.fields.List(ma.fields.String())
     vendor_id = ma.fields.String(allow_none=True)
+    vendor_role = ma.fields.String(allow_none=True, metadata={
+        "description": "the staff role in the vendor (owner, manager or staff); none for other users"})

@@ -1,6 +1,6 @@
 """Vendor orders: vendors read and fulfil their own; operators read all and force-cancel; customers confirm.
 
-A vendor order's staff and admin operators also issue goodwill refunds (``POST …/refunds``, see
+A vendor order's owners and managers and admin operators also issue goodwill refunds (``POST …/refunds``, see
 ``orders.goodwill``); the vendor order's detail lists its refunds and what is still refundable.
 
 Tenancy: a vendor's staff see their vendor's vendor orders only (``vendor_id`` from the token);
@@ -137,10 +137,12 @@ def blueprint() -> Blueprint:
                                           "(`exceeds-refundable`, naming `refundable_minor`)")
         @bp.doc(security=SECURITY, parameters=[IDEMPOTENCY_KEY])
         def post(self, body, vendor_order_id):
-            """Issue a goodwill refund (its vendor's staff, admin operators): a `goodwill` request, `refund.requested`.
+            """Issue a goodwill refund: a `goodwill` request and its `refund.requested`.
 
-            Only once its payment was captured, and at most `refundable_minor`: a larger amount is refused, never
-            capped. Payments debits the vendor and gives commission back in proportion; `payment.refunded` or
+            By its vendor's owners and managers (`vendor_role`) and admin operators; plain staff, a vendor token
+            without `vendor_role` (an API client) and support operators get 403 `insufficient-role`. Only once its
+            payment was captured, and at most `refundable_minor`: a larger amount is refused, never capped.
+            Payments debits the vendor and gives commission back in proportion; `payment.refunded` or
             `refund.failed` then settles the request as any other."""
             with runtime().uow() as uow:
                 refund_request_id = issue_goodwill_refund(uow, vendor_order_id, request_caller(),
