@@ -117,13 +117,19 @@ def test_an_unreadable_amount_or_a_blank_reason_is_refused_before_the_api_keepin
     assert stub.calls_to(API) == []
 
 
-def test_an_admin_operator_refunds_too(operator_browser, stub):
+MANAGER = StubUser("user-ven-manager", "manager@vendor-a.example", ["vendor"], vendor_id="ven-a",
+                   vendor_role="manager")
+
+
+@pytest.mark.parametrize("user", [OPERATOR, MANAGER], ids=["admin operator", "manager of the vendor"])
+def test_an_admin_operator_or_a_manager_of_the_vendor_refunds_too(browser, stub, user):
+    sign_in(browser, stub, user)
     stub.answer("GET", "/api/v1/vendor-orders/vo-1", VENDOR_ORDER)
     stub.answer("POST", API, REFUNDS[2], status=201)
 
-    assert f'action="{ACTION}"' in operator_browser.get(PAGE).get_data(as_text=True)
-    assert refund(operator_browser, "7").status_code == 302
-    assert stub.calls_to(API, "POST")[0].token in token_of(stub, OPERATOR)
+    assert f'action="{ACTION}"' in browser.get(PAGE).get_data(as_text=True)
+    assert refund(browser, "7").status_code == 302
+    assert stub.calls_to(API, "POST")[0].token in token_of(stub, user)
 
 
 def test_a_support_operator_sees_the_refunds_but_no_form_and_cannot_post(support_browser, stub):
@@ -147,18 +153,6 @@ def staff_browser(browser, stub):
     """Signed in as a plain staff member of ven-a: accepts and ships, does not refund."""
     sign_in(browser, stub, VENDOR_STAFF)
     return browser
-
-
-def test_a_manager_of_the_vendor_refunds_too(browser, stub):
-    manager = StubUser("user-ven-manager", "manager@vendor-a.example", ["vendor"], vendor_id="ven-a",
-                       vendor_role="manager")
-    sign_in(browser, stub, manager)
-    stub.answer("GET", "/api/v1/vendor-orders/vo-1", VENDOR_ORDER)
-    stub.answer("POST", API, REFUNDS[2], status=201)
-
-    assert f'action="{ACTION}"' in browser.get(PAGE).get_data(as_text=True)
-    assert refund(browser, "7").status_code == 302
-    assert stub.calls_to(API, "POST")[0].token in token_of(stub, manager)
 
 
 def test_a_plain_staff_member_sees_the_refunds_and_who_issues_them_but_no_form(staff_browser, stub):

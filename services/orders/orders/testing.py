@@ -1,4 +1,4 @@
-"""Test helpers: orders placed from fixed quotes and moved on as the saga would (test-only).
+"""Test helpers: orders placed from fixed quotes and moved on as the saga would, events in and out (test-only).
 
 Catalog is not asked: each test module passes its own quotes, offer id -> (vendor id, unit price,
 shipping), all in minor units.
@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from chassis.testing.events import deliver as deliver_event, published
 from orders.domain.placement import OfferQuote, RequestedLine
 from orders.models import VendorOrder
+from orders.events import handlers_by_type
 from orders.placement import PlaceOrder, place_order
 from orders.transitions import move_order, move_vendor_order
 
@@ -39,3 +41,17 @@ def paid_order(app, customer_id: str, lines: dict[str, int], quotes: dict[str, t
             move_vendor_order(uow.session, vendor_order, "awaiting_acceptance", SYSTEM)
         uow.commit()
         return {vendor_order.vendor_id: vendor_order.id for vendor_order in vendor_orders}
+
+
+def uow_of(app):
+    return app.extensions["chassis.runtime"].uow()
+
+
+def deliver(app, event_type: str, data: dict) -> str:
+    """Hand an event to orders' consumer as the worker would, under a fresh event id."""
+    return deliver_event(app.extensions["chassis.runtime"], handlers_by_type(), event_type, data)
+
+
+def events(app, event_type: str) -> list[dict]:
+    """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
+    return published(app.extensions["chassis.runtime"], event_type)

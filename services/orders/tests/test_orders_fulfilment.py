@@ -12,21 +12,16 @@ import pytest
 from sqlalchemy import update
 
 from chassis.runtime_settings import change
-from chassis.testing.events import published
 from orders.fulfilment import complete_delivered, refuse_overdue
 from orders.models import Order, Return, VendorOrder
 from orders.models.base import new_id, now
 from orders.settings import OrdersRuntimeSettings
-from orders.testing import ADDRESS, paid_order
+from orders.testing import ADDRESS, events, paid_order, uow_of
 
 VENDOR_ORDERS = "/api/v1/vendor-orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
 QUOTES = {  # offer -> (vendor, unit price, shipping)
     "teapot": (VENDOR_A, 2500, 490), "cups": (VENDOR_A, 800, 300), "kettle": (VENDOR_B, 4000, 590)}
-
-
-def uow_of(app):
-    return app.extensions["chassis.runtime"].uow()
 
 
 def processing_order(app, lines: dict[str, int], customer: str = "cus-alice") -> dict[str, str]:
@@ -51,11 +46,6 @@ def order_status(app, vendor_order_id: str) -> str:
     with uow_of(app) as uow:
         order_id = uow.session.get(VendorOrder, vendor_order_id).order_id
         return uow.session.get(Order, order_id).status
-
-
-def events(app, event_type: str) -> list[dict]:
-    """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
-    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def post(client, caller, vendor_order_id: str, action: str, body: dict | None = None):

@@ -13,29 +13,15 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from chassis.testing.events import deliver as deliver_event, published
 from orders import goodwill
-from orders.events import handlers_by_type
 from orders.models import RefundRequest, VendorOrder
-from orders.testing import paid_order
+from orders.testing import deliver, events, paid_order, uow_of
 
 VENDOR_ORDERS = "/api/v1/vendor-orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
 QUOTES = {"teapot": (VENDOR_A, 2500, 490), "kettle": (VENDOR_B, 4000, 590)}  # offer -> (vendor, price, shipping)
 VENDOR_A_TOTAL = 2 * 2500 + 490
 PROBLEM = "urn:marketplace:problem:"
-
-
-def uow_of(app):
-    return app.extensions["chassis.runtime"].uow()
-
-
-def deliver(app, event_type: str, data: dict) -> str:
-    return deliver_event(app.extensions["chassis.runtime"], handlers_by_type(), event_type, data)
-
-
-def events(app, event_type: str) -> list[dict]:
-    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def processing_order(app) -> dict[str, str]:

@@ -17,7 +17,7 @@ from orders.domain.placement import RequestedLine
 from orders.models import Order, VendorOrder
 from orders.models.base import now
 from orders.placement import PlaceOrder, place_order
-from orders.testing import ADDRESS, SYSTEM, offer_quotes
+from orders.testing import ADDRESS, SYSTEM, offer_quotes, uow_of
 from orders.transitions import move_order, move_vendor_order
 
 ORDERS = "/api/v1/orders"
@@ -34,10 +34,6 @@ VENDOR_ORDER_ROUTE = {  # vendor order status -> the moves that reach it from aw
 @pytest.fixture
 def admin(operator):
     return operator
-
-
-def uow_of(app):
-    return app.extensions["chassis.runtime"].uow()
 
 
 def order_in(app, status: str, offers: tuple[str, ...] = ("teapot",), customer: str = "cus-alice",

@@ -12,33 +12,17 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from chassis.testing.events import deliver as deliver_event, published
-from orders.events import handlers_by_type
 from orders.domain.refunds import may_become, refundable_minor, refunded_total
 from orders.models import OrderLine, RefundRequest, TimelineEntry, VendorOrder
 from orders.models.base import now
 from orders.refunds import request_refund
-from orders.testing import ADDRESS, paid_order
+from orders.testing import ADDRESS, deliver, events, paid_order, uow_of
 
 VENDOR_ORDERS, ORDERS, RETURNS = "/api/v1/vendor-orders", "/api/v1/orders", "/api/v1/returns"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
 QUOTES = {  # offer -> (vendor, unit price, shipping)
     "teapot": (VENDOR_A, 2500, 490), "cups": (VENDOR_A, 800, 300), "kettle": (VENDOR_B, 4000, 590)}
 VENDOR_A_TOTAL = 2 * 2500 + 3 * 800 + 490  # 2 teapots, 3 cups, the dearest shipping
-
-
-def uow_of(app):
-    return app.extensions["chassis.runtime"].uow()
-
-
-def deliver(app, event_type: str, data: dict) -> str:
-    """Hand an event to orders' consumer as the worker would, under a fresh event id."""
-    return deliver_event(app.extensions["chassis.runtime"], handlers_by_type(), event_type, data)
-
-
-def events(app, event_type: str) -> list[dict]:
-    """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
-    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def post(client, caller, path: str, body: dict | None = None):

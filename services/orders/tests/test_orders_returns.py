@@ -10,11 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from chassis.testing.events import published
 from orders.fulfilment import complete_delivered
 from orders.models import OrderLine, VendorOrder
 from orders.models.base import now
-from orders.testing import ADDRESS, paid_order
+from orders.testing import ADDRESS, events, paid_order, uow_of
 
 RETURNS, VENDOR_ORDERS = "/api/v1/returns", "/api/v1/vendor-orders"
 VENDOR_A, VENDOR_B = "vendor-a", "vendor-b"
@@ -39,10 +38,6 @@ def delivered(app, client, staff_a, staff_b, alice):
     return ids
 
 
-def uow_of(app):
-    return app.extensions["chassis.runtime"].uow()
-
-
 def lines_of(app, vendor_order_id: str) -> dict[str, tuple[str, int]]:
     """Order line id -> (offer id, ordered quantity), in the order's line order."""
     with uow_of(app) as uow:
@@ -60,11 +55,6 @@ def returned_quantities(app, vendor_order_id: str) -> dict[str, int]:
         rows = uow.session.execute(select(OrderLine.offer_id, OrderLine.returned_quantity)
                                    .where(OrderLine.vendor_order_id == vendor_order_id))
         return dict(rows.all())
-
-
-def events(app, event_type: str) -> list[dict]:
-    """The ``data`` of every ``event_type`` in the outbox, each checked against its contract."""
-    return published(app.extensions["chassis.runtime"], event_type)
 
 
 def request(client, caller, vendor_order_id: str, lines: dict[str, int], **body):
