@@ -15,6 +15,7 @@ from typing import Callable
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from chassis.auth.principal import VENDOR_MANAGER, VENDOR_OWNER
 from console.models import console_sessions
 from console.token_cipher import TokenCipher, UnreadableToken
 
@@ -31,7 +32,7 @@ def hash_id(session_id: str) -> str:
 
 
 # The vendor staff roles that issue goodwill refunds (orders refuses the others with 403 anyway).
-REFUNDING_VENDOR_ROLES = ("owner", "manager")
+REFUNDING_VENDOR_ROLES = (VENDOR_OWNER, VENDOR_MANAGER)
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def vendor_order_for(session, vendor_order_id: str, caller: Caller, *, lock: boo
 
 def accept(uow, vendor_order_id: str, caller: Caller) -> VendorOrder:
     """Vendor staff accept: ``awaiting_acceptance → accepted``; payments captures on ``vendor_order.accepted``."""
-    vendor_order = _acted_on(uow, vendor_order_id, caller, vendor=True)
+    vendor_order = acted_on(uow, vendor_order_id, caller, vendor=True)
     move_vendor_order(uow.session, vendor_order, _V.ACCEPTED, caller.actor)
     uow.publish("vendor_order.accepted", _facts(vendor_order, caller.actor), subject=vendor_order.order_id)
     return vendor_order
@@ -73,14 +73,14 @@ def accept(uow, vendor_order_id: str, caller: Caller) -> VendorOrder:
 
 def refuse(uow, vendor_order_id: str, caller: Caller, reason: str) -> VendorOrder:
     """Vendor staff refuse (reason): payments voids that part, catalog releases its stock."""
-    vendor_order = _acted_on(uow, vendor_order_id, caller, vendor=True)
+    vendor_order = acted_on(uow, vendor_order_id, caller, vendor=True)
     _refuse(uow, vendor_order, caller.actor, reason)
     return vendor_order
 
 
 def ship(uow, vendor_order_id: str, caller: Caller, shipment: ShipVendorOrder) -> VendorOrder:
     """Vendor staff ship some or all remaining units: ``partially_shipped`` until every unit is shipped."""
-    vendor_order = _acted_on(uow, vendor_order_id, caller, vendor=True)
+    vendor_order = acted_on(uow, vendor_order_id, caller, vendor=True)
     lines = _lines(uow.session, vendor_order.id)
     ordered, already = sum(line.quantity for line in lines), sum(line.shipped_quantity for line in lines)
     target = status_after_shipment(ordered, already + sum(shipment.lines.values()))
@@ -103,7 +103,7 @@ def ship(uow, vendor_order_id: str, caller: Caller, shipment: ShipVendorOrder) -
 
 def deliver(uow, vendor_order_id: str, caller: Caller) -> VendorOrder:
     """The vendor, an operator or the order's customer confirms delivery: ``shipped → delivered``."""
-    vendor_order = _acted_on(uow, vendor_order_id, caller, vendor=True, customer=True, admin=True)
+    vendor_order = acted_on(uow, vendor_order_id, caller, vendor=True, customer=True, admin=True)
     move_vendor_order(uow.session, vendor_order, _V.DELIVERED, caller.actor)
     vendor_order.delivered_at = vendor_order.status_changed_at
     uow.publish("vendor_order.delivered", {**_facts(vendor_order, caller.actor),
@@ -114,7 +114,7 @@ def deliver(uow, vendor_order_id: str, caller: Caller) -> VendorOrder:
 
 def cancel(uow, vendor_order_id: str, caller: Caller, reason: str | None) -> VendorOrder:
     """The customer before shipping, an operator (reason) until delivery; after capture, a refund request."""
-    vendor_order = _acted_on(uow, vendor_order_id, caller, customer=True, admin=True)
+    vendor_order = acted_on(uow, vendor_order_id, caller, customer=True, admin=True)
     by_operator = caller.admin
     if by_operator and not reason:
         raise Problem(422, "validation-failed", "an operator says why", errors={"reason": ["required"]})
@@ -184,14 +184,19 @@ def settle_order_if_final(uow, order: Order) -> OrderStatus | None:
     return outcome
 
 
-def _acted_on(uow, vendor_order_id: str, caller: Caller, *, vendor: bool = False, customer: bool = False,
-              admin: bool = False) -> VendorOrder:
-    """Look up (404 when not visible), then check this caller may do this action (403), then lock."""
+def acted_on(uow, vendor_order_id: str, caller: Caller, *, vendor: bool = False, customer: bool = False,
+             admin: bool = False, vendor_roles: frozenset[str] | None = None,
+             refusal: str = "this caller may not do that to a vendor order") -> VendorOrder:
+    """Look up (404 when not visible), then check this caller may do this action (403), then lock.
+
+    ``vendor_roles``: only those staff roles of the vendor (the token's ``vendor_role``), not all its staff.
+    """
     vendor_order = vendor_order_for(uow.session, vendor_order_id, caller)
-    allowed = ((vendor and caller.vendor_id == vendor_order.vendor_id)
-               or (customer and caller.customer_id == vendor_order.customer_id) or (admin and caller.admin))
+    own_vendor = vendor and caller.vendor_id == vendor_order.vendor_id and (
+        vendor_roles is None or caller.vendor_role in vendor_roles)
+    allowed = own_vendor or (customer and caller.customer_id == vendor_order.customer_id) or (admin and caller.admin)
     if not allowed:
-        raise Problem(403, "insufficient-role", "this caller may not do that to a vendor order")
+        raise Problem(403, "insufficient-role", refusal)
     return vendor_order_for(uow.session, vendor_order_id, caller, lock=True)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from chassis.auth.principal import VENDOR_MANAGER, VENDOR_OWNER
 from chassis.errors import Problem
 from orders.domain.refunds import RefundCause
-from orders.fulfilment import Caller, vendor_order_for
+from orders.fulfilment import Caller, acted_on
 from orders.models import RefundRequest, VendorOrder
 from orders.refunds import ask_payments, on_timeline, refundable
 
@@ -38,9 +38,8 @@ class GoodwillRefund:
 def issue_goodwill_refund(uow, vendor_order_id: str, caller: Caller, refund: GoodwillRefund) -> RefundRequest:
     """Its vendor's owner or manager, or an admin operator, asks payments to refund ``refund.amount_minor``: a
     ``goodwill`` request, its ``refund.requested``, a timeline entry (who and why) and an audit entry."""
-    vendor_order = vendor_order_for(uow.session, vendor_order_id, caller)  # 404 first: tenancy says nothing
-    _check_may_refund(caller, vendor_order)
-    vendor_order = vendor_order_for(uow.session, vendor_order_id, caller, lock=True)
+    vendor_order = acted_on(uow, vendor_order_id, caller, vendor=True, admin=True, vendor_roles=REFUNDING_VENDOR_ROLES,
+                            refusal="owners and managers of the vendor refund (and admin operators)")
     _check_refundable(vendor_order, refundable(uow.session, vendor_order), refund.amount_minor)
     row = ask_payments(uow, vendor_order, RefundCause.GOODWILL, refund.amount_minor, refund.reason, lines=[])
     on_timeline(uow.session, vendor_order, caller.actor, f"goodwill refund of {refund.amount_minor} "
@@ -48,13 +47,6 @@ def issue_goodwill_refund(uow, vendor_order_id: str, caller: Caller, refund: Goo
     uow.audit("vendor_order.goodwill_refund_requested", "vendor_order", vendor_order.id, reason=refund.reason,
               after={"refund_request_id": row.id, "amount_minor": row.amount_minor, "currency": row.currency})
     return row
-
-
-def _check_may_refund(caller: Caller, vendor_order: VendorOrder) -> None:
-    """403 unless an admin operator, or an owner or manager of the vendor order's vendor."""
-    own_vendor = caller.vendor_id == vendor_order.vendor_id
-    if not (caller.admin or (own_vendor and caller.vendor_role in REFUNDING_VENDOR_ROLES)):
-        raise Problem(403, "insufficient-role", "owners and managers of the vendor refund (and admin operators)")
 
 
 def _check_refundable(vendor_order: VendorOrder, available_minor: int, amount_minor: int) -> None:
